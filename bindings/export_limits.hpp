@@ -1,0 +1,24 @@
+// The export guard limit shared by the buffer protocol and to_numpy (set_export_max_bytes).
+#pragma once
+
+#include <Python.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace pycauset {
+class Array;
+}
+
+namespace pycauset::bindings {
+
+/// \brief Return whether exporting `nbytes` is within set_export_max_bytes (None: always).
+bool export_allowed(std::uint64_t nbytes);
+
+/// \brief Fill a Py_buffer for `array` (read-only, zero-copy). allow_file admits read-only mapped files.
+int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int flags, bool allow_file);
+
+/// \brief Release what fill_buffer_view took.
+void release_buffer_view(Py_buffer* view);
+
+}  // namespace pycauset::bindings

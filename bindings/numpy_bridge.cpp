@@ -1,0 +1,143 @@
+// The one compiled choke-point for NumPy data: import from ndarrays, export into ndarrays, zero-copy views.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include "bindings/bindings.hpp"
+#include "bindings/export_limits.hpp"
+#include "core/array.hpp"
+
+namespace py = pybind11;
+
+namespace pycauset::bindings {
+namespace {
+
+/// Describe a NumPy array (any strides, rank 0..2 already checked by the facade) as a region.
+StridedRegion region_of_ndarray(const py::array& a, DType dtype, bool byteswapped) {
+  StridedRegion r;
+  r.data = static_cast<std::byte*>(const_cast<void*>(a.data()));
+  r.dtype = dtype;
+  r.byteswapped = byteswapped;
+  if (a.ndim() == 1) {
+    r.rows = 1;
+    r.cols = a.shape(0);
+    r.row_stride = 0;
+    r.col_stride = a.strides(0);
+  } else if (a.ndim() == 2) {
+    r.rows = a.shape(0);
+    r.cols = a.shape(1);
+    r.row_stride = a.strides(0);
+    r.col_stride = a.strides(1);
+  } else {
+    throw ValueError("expected a 1-D or 2-D array, got rank " + std::to_string(a.ndim()));
+  }
+  return r;
+}
+
+/// A read-only zero-copy export of a file mapped read-only (to_numpy(copy=False) of a loaded file).
+struct MappedView {
+  Array array;
+};
+
+/// A zero-copy uint8 view of packed bool bits (packbits()).
+struct PackedBitsView {
+  Array array;
+  Py_ssize_t shape[1];
+  Py_ssize_t strides[1];
+};
+
+std::atomic<std::int64_t> g_export_max{-1};
+
+}  // namespace
+
+bool export_allowed(std::uint64_t nbytes) {
+  std::int64_t limit = g_export_max.load();
+  return limit < 0 || nbytes <= static_cast<std::uint64_t>(limit);
+}
+
+void register_numpy_bridge(py::module_& m) {
+  m.def("import_numpy", [](py::array source, const std::string& source_dtype, bool byteswapped,
+                           const std::string& target_dtype, int ndim) {
+    DType src = dtype_from_name(source_dtype), dst = dtype_from_name(target_dtype);
+    StridedRegion in = region_of_ndarray(source, src, byteswapped);
+    py::gil_scoped_release release;
+    Array out = Array::zeros(dst, ndim, in.rows, in.cols);
+    Buffer::Lease lease = Buffer::lease(out.buffer());
+    copy_region(in, region_of(out, lease.data()));
+    return out;
+  }, "Copy an ndarray (any strides and byte order) into a new governed array.");
+
+  m.def("assign_numpy", [](const Array& target, py::array source, const std::string& source_dtype, bool byteswapped) {
+    StridedRegion in = region_of_ndarray(source, dtype_from_name(source_dtype), byteswapped);
+    py::gil_scoped_release release;
+    target.make_writable();
+    Buffer::Lease lease = Buffer::lease(target.buffer());
+    copy_region(in, region_of(target, lease.data()));
+  }, "Copy an ndarray of the same (broadcast) shape into an existing view.");
+
+  m.def("export_numpy", [](const Array& source, py::array out) {
+    if (!(out.flags() & py::array::c_style) || !out.writeable()) throw ValueError("export target must be a writable C-contiguous array");
+    StridedRegion dst = region_of_ndarray(out, dtype_from_name(py::str(out.dtype().attr("name"))), false);
+    dst.packed_bits = false;
+    py::gil_scoped_release release;
+    Buffer::Lease lease = Buffer::lease(source.buffer());
+    copy_region(region_of(source, lease.data()), dst);
+  }, "Copy an array into a NumPy array of the same shape, converting dtype.");
+
+  m.def("set_export_max_bytes", [](std::optional<std::int64_t> n) {
+    if (n && *n < 0) throw ValueError("export limit must be >= 0 bytes or None");
+    g_export_max = n ? *n : -1;
+  });
+  m.def("get_export_max_bytes", []() -> std::optional<std::int64_t> {
+    std::int64_t v = g_export_max.load();
+    if (v < 0) return std::nullopt;
+    return v;
+  });
+
+  py::class_<MappedView>(m, "MappedView", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+                           heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;
+                      heap_type->as_buffer.bf_getbuffer = [](PyObject* self, Py_buffer* view, int flags) -> int {
+                             const MappedView& v = py::handle(self).cast<const MappedView&>();
+                             return fill_buffer_view(v.array, self, view, flags, /*allow_file=*/true);
+                           };
+                           heap_type->as_buffer.bf_releasebuffer = [](PyObject*, Py_buffer* view) { release_buffer_view(view); };
+                         }))
+      .def(py::init([](const Array& a) { return MappedView{a}; }));
+
+  py::class_<PackedBitsView>(m, "PackedBits", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+                               heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;
+                      heap_type->as_buffer.bf_getbuffer = [](PyObject* self, Py_buffer* view, int flags) -> int {
+                                 PackedBitsView& v = py::handle(self).cast<PackedBitsView&>();
+                                 if (flags & PyBUF_WRITABLE) {
+                                   PyErr_SetString(PyExc_BufferError, "packed bits are exported read-only");
+                                   return -1;
+                                 }
+                                 auto store = v.array.buffer()->store();
+                                 v.array.buffer()->add_export();
+                                 v.shape[0] = static_cast<Py_ssize_t>((v.array.size() + 7) / 8);
+                                 v.strides[0] = 1;
+                                 view->buf = store->data() + v.array.offset() / 8;
+                                 view->obj = self;
+                                 Py_INCREF(self);
+                                 view->len = v.shape[0];
+                                 view->itemsize = 1;
+                                 view->readonly = 1;
+                                 view->ndim = 1;
+                                 view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>("B") : nullptr;
+                                 view->shape = v.shape;
+                                 view->strides = v.strides;
+                                 view->suboffsets = nullptr;
+                                 view->internal = new std::shared_ptr<ByteStore>(store);
+                                 return 0;
+                               };
+                               heap_type->as_buffer.bf_releasebuffer = [](PyObject* self, Py_buffer* view) {
+                                 py::handle(self).cast<PackedBitsView&>().array.buffer()->remove_export();
+                                 delete static_cast<std::shared_ptr<ByteStore>*>(view->internal);
+                               };
+                             }))
+      .def(py::init([](const Array& a) {
+        if (a.dtype() != DType::Bool || !a.is_contiguous()) throw ValueError("packed bits view needs a contiguous bool array");
+        return PackedBitsView{a, {0}, {1}};
+      }));
+}
+
+}  // namespace pycauset::bindings

@@ -1,0 +1,186 @@
+// The native Array class: view accessors, element access, and the read-only buffer protocol.
+#include <pybind11/complex.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "bindings/bindings.hpp"
+#include "bindings/export_limits.hpp"
+#include "core/array.hpp"
+#include "core/kernels/fill.hpp"
+
+namespace py = pybind11;
+
+namespace pycauset::bindings {
+namespace {
+
+/// What a live buffer export holds: the bytes (so a later swap cannot free them) and the layout.
+struct ExportHold {
+  std::shared_ptr<Buffer> buffer;
+  std::shared_ptr<ByteStore> store;
+  Py_ssize_t shape[2];
+  Py_ssize_t strides[2];
+};
+
+const char* buffer_format(DType d) {
+  switch (d) {
+    case DType::Int8: return "b";
+    case DType::Int16: return "h";
+    case DType::Int32: return "i";
+    case DType::Int64: return "q";
+    case DType::UInt8: return "B";
+    case DType::UInt16: return "H";
+    case DType::UInt32: return "I";
+    case DType::UInt64: return "Q";
+    case DType::Float32: return "f";
+    case DType::Float64: return "d";
+    case DType::Complex64: return "Zf";
+    case DType::Complex128: return "Zd";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int flags, bool allow_file) {
+  view->obj = nullptr;
+  if (flags & PyBUF_WRITABLE) {
+    PyErr_SetString(PyExc_BufferError, "pycauset exports read-only buffers; use to_numpy(copy=True) for a writable copy");
+    return -1;
+  }
+  if (array.dtype() == DType::Bool) {
+    PyErr_SetString(PyExc_BufferError, "bool arrays are bit-packed; use packbits() or np.asarray (unpacked copy)");
+    return -1;
+  }
+  auto store = array.buffer()->store();
+  if (store->is_file() && !(allow_file && store->read_only())) {
+    PyErr_SetString(PyExc_BufferError, "file-backed arrays do not export buffers; use pycauset.to_numpy(..., allow_huge=True)");
+    return -1;
+  }
+  if (!allow_file && !export_allowed(array.nbytes())) {
+    PyErr_SetString(PyExc_BufferError, "export exceeds pycauset.set_export_max_bytes limit");
+    return -1;
+  }
+  auto* hold = new ExportHold{array.buffer(), store, {}, {}};
+  const Py_ssize_t item = itemsize(array.dtype());
+  int ndim = array.ndim();
+  if (ndim == 1) {
+    hold->shape[0] = array.cols();
+    hold->strides[0] = array.col_stride() * item;
+  } else {
+    hold->shape[0] = array.rows();
+    hold->shape[1] = array.cols();
+    hold->strides[0] = array.row_stride() * item;
+    hold->strides[1] = array.col_stride() * item;
+  }
+  array.buffer()->add_export();
+  view->buf = store->data() + array.offset() * item;
+  view->obj = owner;
+  Py_INCREF(owner);
+  view->len = static_cast<Py_ssize_t>(array.size()) * item;
+  view->itemsize = item;
+  view->readonly = 1;
+  view->ndim = ndim;
+  view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(buffer_format(array.dtype())) : nullptr;
+  view->shape = hold->shape;
+  view->strides = hold->strides;
+  view->suboffsets = nullptr;
+  view->internal = hold;
+  return 0;
+}
+
+void release_buffer_view(Py_buffer* view) {
+  auto* hold = static_cast<ExportHold*>(view->internal);
+  if (hold != nullptr) {
+    hold->buffer->remove_export();
+    delete hold;
+    view->internal = nullptr;
+  }
+}
+
+namespace {
+
+int array_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  try {
+    const Array& array = py::handle(self).cast<const Array&>();
+    return fill_buffer_view(array, self, view, flags, /*allow_file=*/false);
+  } catch (py::error_already_set& e) {
+    e.restore();
+    return -1;
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_BufferError, e.what());
+    return -1;
+  }
+}
+
+void array_releasebuffer(PyObject*, Py_buffer* view) { release_buffer_view(view); }
+
+void check_index(const Array& a, std::int64_t i, std::int64_t j) {
+  if (i < 0 || i >= a.rows() || j < 0 || j >= a.cols()) throw IndexError("index out of range");
+}
+
+}  // namespace
+
+void register_array(py::module_& m) {
+  py::class_<Array>(m, "Array", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+                      heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;
+                      heap_type->as_buffer.bf_getbuffer = array_getbuffer;
+                      heap_type->as_buffer.bf_releasebuffer = array_releasebuffer;
+                    }))
+      .def(py::init<const Array&>(), "Share the handle of another array (same buffer, same view).")
+      .def_property_readonly("dtype_name", [](const Array& a) { return std::string(dtype_name(a.dtype())); })
+      .def_property_readonly("ndim", &Array::ndim)
+      .def_property_readonly("_rows", &Array::rows)
+      .def_property_readonly("_cols", &Array::cols)
+      .def_property_readonly("size", &Array::size)
+      .def_property_readonly("nbytes", &Array::nbytes)
+      .def_property_readonly("_stored_bytes", [](const Array& a) { return a.buffer()->nbytes(); })
+      .def_property_readonly("storage", [](const Array& a) { return a.is_file() ? "file" : "ram"; })
+      .def_property_readonly("path", [](const Array& a) -> py::object {
+        std::string p = a.buffer()->path();
+        if (p.empty()) return py::none();
+        return py::str(p);
+      })
+      .def_property_readonly("_read_only_file", [](const Array& a) { return a.buffer()->read_only(); })
+      .def_property_readonly("_is_contiguous", &Array::is_contiguous)
+      .def_property_readonly("_is_whole_buffer", &Array::is_whole_buffer)
+      .def("_same_buffer", [](const Array& a, const Array& b) { return a.buffer() == b.buffer(); })
+      .def("_transposed", &Array::transposed)
+      .def("_sliced", &Array::sliced)
+      .def("_row", &Array::row)
+      .def("_column", &Array::column)
+      .def("_copy_as", [](const Array& a, const std::string& dtype) {
+        DType d = dtype_from_name(dtype);
+        py::gil_scoped_release release;
+        return a.copy_as(d);
+      })
+      .def("_copy_from", [](const Array& dst, const Array& src) {
+        py::gil_scoped_release release;
+        copy_array(src, dst);
+      })
+      .def("_fill_raw", [](const Array& a, py::bytes value) {
+        std::string raw = value;
+        py::gil_scoped_release release;
+        fill(a, raw.data());
+      })
+      .def("_get_raw", [](const Array& a, std::int64_t i, std::int64_t j) {
+        check_index(a, i, j);
+        char out[16];
+        {
+          py::gil_scoped_release release;
+          get_element(a, i, j, out);
+        }
+        return py::bytes(out, static_cast<std::size_t>(itemsize(a.dtype())));
+      })
+      .def("_set_raw", [](const Array& a, std::int64_t i, std::int64_t j, py::bytes value) {
+        check_index(a, i, j);
+        std::string raw = value;
+        py::gil_scoped_release release;
+        set_element(a, i, j, raw.data());
+      })
+      .def_property_readonly("_exports", [](const Array& a) { return a.buffer()->exports(); });
+}
+
+}  // namespace pycauset::bindings

@@ -1,0 +1,53 @@
+// Runtime dtype facts: names, sizes, kinds.
+#include "core/dtype/dtype.hpp"
+
+namespace pycauset {
+
+const char* dtype_name(DType id) noexcept {
+  switch (id) {
+#define PYCAUSET_NAME(name, type, text) \
+  case DType::name:                     \
+    return text;
+    PYCAUSET_FOR_EACH_DTYPE(PYCAUSET_NAME)
+#undef PYCAUSET_NAME
+  }
+  return "?";
+}
+
+std::string supported_dtype_names() {
+  std::string out;
+#define PYCAUSET_LIST(name, type, text) out += std::string(out.empty() ? "" : ", ") + text;
+  PYCAUSET_FOR_EACH_DTYPE(PYCAUSET_LIST)
+#undef PYCAUSET_LIST
+  return out;
+}
+
+DType dtype_from_name(const std::string& name) {
+#define PYCAUSET_PARSE(n, type, text) \
+  if (name == text) return DType::n;
+  PYCAUSET_FOR_EACH_DTYPE(PYCAUSET_PARSE)
+#undef PYCAUSET_PARSE
+  throw TypeError("unsupported dtype '" + name + "'; supported dtypes are: " + supported_dtype_names());
+}
+
+int itemsize(DType id) noexcept {
+  return visit_dtype(id, [](auto tag) { return static_cast<int>(sizeof(tile_t<typename decltype(tag)::type>)); });
+}
+
+int storage_bits(DType id) noexcept { return id == DType::Bool ? 1 : 8 * itemsize(id); }
+
+std::uint64_t storage_bytes(DType id, std::uint64_t count) noexcept {
+  return id == DType::Bool ? (count + 7) / 8 : count * static_cast<std::uint64_t>(itemsize(id));
+}
+
+bool is_complex_dtype(DType id) noexcept { return id == DType::Complex64 || id == DType::Complex128; }
+bool is_float_dtype(DType id) noexcept { return id == DType::Float32 || id == DType::Float64; }
+bool is_signed_integer_dtype(DType id) noexcept {
+  return id == DType::Int8 || id == DType::Int16 || id == DType::Int32 || id == DType::Int64;
+}
+bool is_integer_dtype(DType id) noexcept {
+  return is_signed_integer_dtype(id) || id == DType::UInt8 || id == DType::UInt16 || id == DType::UInt32 ||
+         id == DType::UInt64;
+}
+
+}  // namespace pycauset

@@ -1,0 +1,287 @@
+// MemoryGovernor: budget discovery, placement, LRU spilling and tile budgets.
+#include "core/governor.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "storage/errors.hpp"
+#include "storage/ram_buffer.hpp"
+#include "storage/spill_dir.hpp"
+
+namespace pycauset {
+namespace {
+
+constexpr std::uint64_t kUnlimited = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kMinimumTileBudget = 512 * 1024;
+
+std::uint64_t read_meminfo_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t value = 0;
+  std::string unit;
+  while (in >> key >> value >> unit) {
+    if (key == "MemAvailable:") return value * 1024;
+  }
+  return 0;
+}
+
+std::uint64_t read_number_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string text;
+  if (!(in >> text) || text == "max") return kUnlimited;
+  try {
+    return std::stoull(text);
+  } catch (...) {
+    return kUnlimited;
+  }
+}
+
+/// Room left in this process's memory cgroup (v1 or v2), or kUnlimited.
+std::uint64_t cgroup_room() {
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  std::uint64_t room = kUnlimited;
+  while (std::getline(in, line)) {
+    // "N:controllers:/path"; v2 has "0::/path".
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    std::uint64_t limit = kUnlimited, usage = 0;
+    if (controllers.find("memory") != std::string::npos) {
+      std::string dir = "/sys/fs/cgroup/memory" + path;
+      limit = read_number_file(dir + "/memory.limit_in_bytes");
+      usage = read_number_file(dir + "/memory.usage_in_bytes");
+    } else if (controllers.empty()) {
+      std::string dir = "/sys/fs/cgroup" + path;
+      limit = read_number_file(dir + "/memory.max");
+      usage = read_number_file(dir + "/memory.current");
+    }
+    if (limit != kUnlimited && limit < (1ull << 60)) {
+      if (usage == kUnlimited) usage = 0;
+      room = std::min(room, limit > usage ? limit - usage : 0);
+    }
+  }
+  return room;
+}
+
+}  // namespace
+
+std::uint64_t parse_byte_count(const std::string& text) {
+  std::string t;
+  for (char c : text) {
+    if (!std::isspace(static_cast<unsigned char>(c))) t += c;
+  }
+  if (!t.empty() && (t.back() == 'b' || t.back() == 'B') && t.size() > 1 && std::isalpha(static_cast<unsigned char>(t[t.size() - 2]))) {
+    t.pop_back();  // accept "64MB"/"64MiB"-like spellings of the binary suffix
+  }
+  if (t.size() > 1 && (t.back() == 'i' || t.back() == 'I')) t.pop_back();
+  std::uint64_t multiplier = 1;
+  if (!t.empty()) {
+    switch (std::toupper(static_cast<unsigned char>(t.back()))) {
+      case 'K': multiplier = 1ull << 10; break;
+      case 'M': multiplier = 1ull << 20; break;
+      case 'G': multiplier = 1ull << 30; break;
+      case 'T': multiplier = 1ull << 40; break;
+      default: break;
+    }
+    if (multiplier != 1) t.pop_back();
+  }
+  if (t.empty() || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    throw ValueError("cannot parse memory size '" + text + "': expected bytes, optionally with a K, M, G or T suffix (e.g. 64M)");
+  }
+  return std::stoull(t) * multiplier;
+}
+
+class MemoryGovernor::Impl {
+ public:
+  // Recursive: dropping the last reference to a buffer inside make_room re-enters through on_destroy.
+  mutable std::recursive_mutex mutex;
+  std::optional<std::uint64_t> override_limit;
+  std::uint64_t default_limit = 0;
+  std::map<Buffer*, std::weak_ptr<Buffer>> buffers;
+  std::uint64_t ram_bytes = 0, file_bytes = 0, ram_objects = 0, file_objects = 0;
+  std::atomic<std::uint64_t> spills{0};
+  std::atomic<std::uint64_t> stamp{0};
+
+  std::uint64_t limit() const { return override_limit ? *override_limit : default_limit; }
+  std::uint64_t used() const { return ram_bytes + BufferPool::instance().held_bytes(); }
+  std::uint64_t room() const { return limit() > used() ? limit() - used() : 0; }
+
+  void count(bool file, std::uint64_t nbytes, int sign) {
+    auto& bytes = file ? file_bytes : ram_bytes;
+    auto& objects = file ? file_objects : ram_objects;
+    bytes += sign * nbytes;  // unsigned wrap-around cancels exactly
+    objects += sign;
+  }
+
+  /// Move one RAM buffer to a spill file. Requires the governor mutex held.
+  bool spill(Buffer& buffer) {
+    std::lock_guard<std::mutex> lock(buffer.mutex_);
+    if (buffer.leases_ > 0 || buffer.exports_ > 0 || buffer.store_->is_file()) return false;
+    std::shared_ptr<ByteStore> file = SpillDir::instance().create_file(buffer.nbytes_);
+    if (buffer.nbytes_ > 0) file->write_at(0, buffer.store_->data(), static_cast<std::size_t>(buffer.nbytes_));
+    buffer.store_ = std::move(file);
+    count(false, buffer.nbytes_, -1);
+    count(true, buffer.nbytes_, +1);
+    ++spills;
+    return true;
+  }
+
+  std::uint64_t make_room(std::uint64_t needed) {
+    if (room() >= needed) return room();
+    BufferPool::instance().trim(0);
+    if (room() >= needed) return room();
+    // Take strong references first: none of them may die while the map is being walked.
+    std::vector<std::shared_ptr<Buffer>> alive;
+    for (auto& entry : buffers) {
+      if (auto buffer = entry.second.lock()) alive.push_back(std::move(buffer));
+    }
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<Buffer>>> candidates;
+    for (auto& buffer : alive) {
+      if (!buffer->store()->is_file() && buffer->leases_ == 0 && buffer->exports_ == 0 && buffer->nbytes_ > 0) {
+        candidates.emplace_back(buffer->last_use_.load(), buffer);
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    for (auto& candidate : candidates) {
+      if (room() >= needed) break;
+      spill(*candidate.second);
+    }
+    return room();
+  }
+};
+
+MemoryGovernor::MemoryGovernor() : impl_(std::make_unique<Impl>()) {
+  impl_->default_limit = default_limit();
+  if (const char* env = std::getenv("PYCAUSET_MEMORY_LIMIT"); env != nullptr && *env != '\0') {
+    std::uint64_t bytes = parse_byte_count(env);
+    if (bytes < kMinimumBudget) {
+      throw ValueError("PYCAUSET_MEMORY_LIMIT=" + std::string(env) + " is below the minimum budget of 1 MiB (1048576 bytes)");
+    }
+    impl_->override_limit = bytes;
+  }
+}
+
+MemoryGovernor::~MemoryGovernor() = default;
+
+MemoryGovernor& MemoryGovernor::instance() {
+  static MemoryGovernor* governor = new MemoryGovernor();  // leaked: buffers die during static destruction
+  return *governor;
+}
+
+std::uint64_t MemoryGovernor::default_limit() {
+  std::uint64_t available = read_meminfo_available();
+  if (available == 0) available = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+  available = std::min(available, cgroup_room());
+  return std::max(kMinimumBudget, available / 2);
+}
+
+std::uint64_t MemoryGovernor::next_stamp() noexcept { return ++impl_->stamp; }
+
+std::shared_ptr<Buffer> MemoryGovernor::allocate(std::uint64_t nbytes, Placement placement) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  bool in_ram = placement == Placement::Ram;
+  if (placement == Placement::Auto) {
+    in_ram = impl_->room() >= nbytes || (nbytes <= impl_->limit() && impl_->make_room(nbytes) >= nbytes);
+  }
+  std::shared_ptr<ByteStore> store;
+  if (in_ram) {
+    store = std::make_shared<RamBuffer>(nbytes);
+  } else {
+    store = SpillDir::instance().create_file(nbytes);
+  }
+  auto buffer = std::make_shared<Buffer>(std::move(store), nbytes);
+  impl_->buffers[buffer.get()] = buffer;
+  impl_->count(!in_ram, nbytes, +1);
+  return buffer;
+}
+
+std::shared_ptr<Buffer> MemoryGovernor::adopt(std::shared_ptr<ByteStore> store) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::uint64_t nbytes = store->size();
+  bool file = store->is_file();
+  auto buffer = std::make_shared<Buffer>(std::move(store), nbytes);
+  impl_->buffers[buffer.get()] = buffer;
+  impl_->count(file, nbytes, +1);
+  return buffer;
+}
+
+void MemoryGovernor::on_destroy(Buffer* buffer) noexcept {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  auto it = impl_->buffers.find(buffer);
+  if (it == impl_->buffers.end()) return;
+  impl_->buffers.erase(it);
+  impl_->count(buffer->store_->is_file(), buffer->nbytes_, -1);
+}
+
+void MemoryGovernor::on_store_changed(Buffer* buffer, bool was_file, bool now_file) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  if (impl_->buffers.count(buffer) == 0 || was_file == now_file) return;
+  impl_->count(was_file, buffer->nbytes_, -1);
+  impl_->count(now_file, buffer->nbytes_, +1);
+}
+
+void MemoryGovernor::set_limit(std::optional<std::uint64_t> bytes) {
+  if (bytes && *bytes < kMinimumBudget) {
+    throw ValueError("memory limit of " + std::to_string(*bytes) +
+                     " bytes is below the minimum budget of 1 MiB (1048576 bytes)");
+  }
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  impl_->override_limit = bytes;
+  if (!bytes) impl_->default_limit = default_limit();
+  if (impl_->used() > impl_->limit()) impl_->make_room(0);
+}
+
+std::uint64_t MemoryGovernor::limit() const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  return impl_->limit();
+}
+
+std::uint64_t MemoryGovernor::make_room(std::uint64_t needed) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  return impl_->make_room(needed);
+}
+
+bool MemoryGovernor::fits_in_ram(std::uint64_t nbytes) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  return impl_->room() >= nbytes;
+}
+
+std::uint64_t MemoryGovernor::tile_budget(std::uint64_t wanted) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  // Tiles the pool already holds count as available to the kernel that asks.
+  std::uint64_t cached = BufferPool::instance().cached_bytes();
+  std::uint64_t room = impl_->room() + cached;
+  if (room < wanted) room = impl_->make_room(wanted) + BufferPool::instance().cached_bytes();
+  return std::max(kMinimumTileBudget, std::min(room, wanted));
+}
+
+PooledBuffer MemoryGovernor::acquire_tile(std::size_t bytes) { return BufferPool::instance().acquire(bytes); }
+
+MemoryInfo MemoryGovernor::info() const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  MemoryInfo out;
+  out.budget = impl_->limit();
+  out.ram_bytes = impl_->ram_bytes;
+  out.file_bytes = impl_->file_bytes;
+  out.scratch_bytes = BufferPool::instance().held_bytes();
+  out.spills = impl_->spills;
+  out.ram_objects = impl_->ram_objects;
+  out.file_objects = impl_->file_objects;
+  out.default_budget = impl_->default_limit;
+  return out;
+}
+
+}  // namespace pycauset

@@ -1,0 +1,41 @@
+// Bit packing and unpacking, eight elements per step with a multiply trick and a 256-entry table.
+#include <array>
+
+#include "core/kernels/bits_internal.hpp"
+
+namespace pycauset {
+namespace {
+
+// kUnpack[v] holds the 8 bytes (0/1) of v, most significant bit first (little-endian load order).
+const std::array<std::uint64_t, 256> kUnpack = [] {
+  std::array<std::uint64_t, 256> table{};
+  for (int v = 0; v < 256; ++v) {
+    std::uint64_t word = 0;
+    for (int k = 0; k < 8; ++k) word |= static_cast<std::uint64_t>((v >> (7 - k)) & 1) << (8 * k);
+    table[v] = word;
+  }
+  return table;
+}();
+
+}  // namespace
+
+void unpack_bits(const std::uint8_t* bytes, std::int64_t first, std::int64_t n, std::uint8_t* out) {
+  std::int64_t k = 0;
+  for (; k < n && ((first + k) & 7) != 0; ++k) out[k] = get_bit(bytes, first + k);
+  for (; k + 8 <= n; k += 8) std::memcpy(out + k, &kUnpack[bytes[(first + k) >> 3]], 8);
+  for (; k < n; ++k) out[k] = get_bit(bytes, first + k);
+}
+
+void pack_bits(const std::uint8_t* in, std::int64_t n, std::uint8_t* bytes, std::int64_t first) {
+  std::int64_t k = 0;
+  for (; k < n && ((first + k) & 7) != 0; ++k) set_bit(bytes, first + k, in[k] != 0);
+  for (; k + 8 <= n; k += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, in + k, 8);
+    // Byte j of `word` lands on bit 7-j of the top byte; inputs are 0/1 so no carries cross bytes.
+    bytes[(first + k) >> 3] = static_cast<std::uint8_t>(((word & 0x0101010101010101ull) * 0x8040201008040201ull) >> 56);
+  }
+  for (; k < n; ++k) set_bit(bytes, first + k, in[k] != 0);
+}
+
+}  // namespace pycauset

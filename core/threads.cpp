@@ -1,0 +1,64 @@
+// Thread settings: a tbb::global_control for our loops and openblas_set_num_threads for BLAS.
+#include "core/threads.hpp"
+
+#include <sched.h>
+#include <tbb/global_control.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/blas_internal.hpp"
+#include "storage/errors.hpp"
+
+namespace pycauset {
+namespace {
+
+std::mutex g_mutex;
+std::unique_ptr<tbb::global_control> g_control;
+int g_threads = 0;
+
+int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void apply(int n) {
+  g_control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, n);
+  scipy_openblas_set_num_threads(n);
+  g_threads = n;
+}
+
+void ensure_initialised() {
+  if (g_threads != 0) return;
+  int n = usable_cores();
+  if (const char* env = std::getenv("PYCAUSET_NUM_THREADS"); env != nullptr && *env != '\0') {
+    int parsed = std::atoi(env);
+    if (parsed >= 1) n = parsed;
+  }
+  apply(n);
+}
+
+}  // namespace
+
+void set_num_threads(int n) {
+  if (n < 1) throw ValueError("number of threads must be at least 1, got " + std::to_string(n));
+  std::lock_guard<std::mutex> lock(g_mutex);
+  apply(n);
+}
+
+int get_num_threads() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  ensure_initialised();
+  return g_threads;
+}
+
+std::string blas_core_name() { return scipy_openblas_get_corename(); }
+std::string blas_config() { return scipy_openblas_get_config(); }
+
+SingleThreadedBlas::SingleThreadedBlas() : previous_(get_num_threads()) { scipy_openblas_set_num_threads(1); }
+SingleThreadedBlas::~SingleThreadedBlas() { scipy_openblas_set_num_threads(previous_); }
+
+}  // namespace pycauset

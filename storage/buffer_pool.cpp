@@ -1,0 +1,107 @@
+// BufferPool: a free list of anonymous mappings keyed by size.
+#include "storage/buffer_pool.hpp"
+
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "storage/errors.hpp"
+
+namespace pycauset {
+
+class BufferPool::Impl {
+ public:
+  std::mutex mutex;
+  std::multimap<std::size_t, std::byte*> cached;  // size -> block
+  std::atomic<std::size_t> loaned{0};
+  std::atomic<std::size_t> cached_total{0};
+};
+
+namespace {
+constexpr std::size_t kGranule = 64 * 1024;
+std::size_t round_up(std::size_t n) { return (n + kGranule - 1) / kGranule * kGranule; }
+}  // namespace
+
+PooledBuffer::PooledBuffer(PooledBuffer&& other) noexcept
+    : pool_(other.pool_), data_(other.data_), size_(other.size_) {
+  other.pool_ = nullptr;
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+PooledBuffer& PooledBuffer::operator=(PooledBuffer&& other) noexcept {
+  if (this != &other) {
+    if (pool_ != nullptr) pool_->give_back(data_, size_);
+    pool_ = other.pool_;
+    data_ = other.data_;
+    size_ = other.size_;
+    other.pool_ = nullptr;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+PooledBuffer::~PooledBuffer() {
+  if (pool_ != nullptr) pool_->give_back(data_, size_);
+}
+
+BufferPool::BufferPool() : impl_(std::make_unique<Impl>()) {}
+BufferPool::~BufferPool() { trim(0); }
+
+BufferPool& BufferPool::instance() {
+  static BufferPool* pool = new BufferPool();  // leaked: buffers may return during static destruction
+  return *pool;
+}
+
+PooledBuffer BufferPool::acquire(std::size_t bytes) {
+  std::size_t size = round_up(bytes == 0 ? 1 : bytes);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    // Best fit among cached blocks no more than twice the request, so small asks do not pin big blocks.
+    auto it = impl_->cached.lower_bound(size);
+    if (it != impl_->cached.end() && it->first <= 2 * size) {
+      std::size_t got = it->first;
+      std::byte* data = it->second;
+      impl_->cached.erase(it);
+      impl_->cached_total -= got;
+      impl_->loaned += got;
+      return PooledBuffer(this, data, got);
+    }
+  }
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    trim(0);
+    p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw OutOfMemory("cannot allocate a tile buffer of " + std::to_string(size) + " bytes");
+  }
+  impl_->loaned += size;
+  return PooledBuffer(this, static_cast<std::byte*>(p), size);
+}
+
+void BufferPool::give_back(std::byte* data, std::size_t size) noexcept {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->loaned -= size;
+  impl_->cached.emplace(size, data);
+  impl_->cached_total += size;
+}
+
+void BufferPool::trim(std::size_t keep_bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  // Free the largest blocks first: they are the least likely to be reused exactly.
+  while (impl_->cached_total > keep_bytes && !impl_->cached.empty()) {
+    auto it = std::prev(impl_->cached.end());
+    ::munmap(it->second, it->first);
+    impl_->cached_total -= it->first;
+    impl_->cached.erase(it);
+  }
+}
+
+std::size_t BufferPool::held_bytes() const noexcept { return impl_->loaned + impl_->cached_total; }
+std::size_t BufferPool::cached_bytes() const noexcept { return impl_->cached_total; }
+
+}  // namespace pycauset

@@ -1,0 +1,20 @@
+// Formats OS errors into messages that say what failed, where, and what to do.
+#include "storage/errors.hpp"
+
+#include <cstring>
+
+namespace pycauset {
+
+void throw_io_error(const std::string& what, const std::string& path, int error_number) {
+  std::string message = what + " '" + path + "' failed: " + std::strerror(error_number);
+  if (error_number == ENOSPC) {
+    message += " (the disk is full; free space or point PYCAUSET_SPILL_DIR / the target at a larger disk)";
+  } else if (error_number == EFBIG) {
+    message += " (the file-size limit was reached; raise `ulimit -f` or use a smaller matrix)";
+  } else if (error_number == EACCES || error_number == EPERM) {
+    message += " (check the permissions of the directory)";
+  }
+  throw IoError(error_number, message);
+}
+
+}  // namespace pycauset

@@ -1,0 +1,113 @@
+// FileBuffer: exclusive creation, space reservation (so a full disk is an error, not a SIGBUS), mapping.
+#include "storage/file_buffer.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "storage/errors.hpp"
+
+namespace pycauset {
+
+void pread_fully(int fd, void* dst, std::size_t n, std::uint64_t offset, const std::string& path) {
+  auto* out = static_cast<char*>(dst);
+  while (n > 0) {
+    ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw_io_error("reading", path);
+    }
+    if (got == 0) throw_io_error("reading (unexpected end of file)", path, EIO);
+    out += got;
+    offset += static_cast<std::uint64_t>(got);
+    n -= static_cast<std::size_t>(got);
+  }
+}
+
+void pwrite_fully(int fd, const void* src, std::size_t n, std::uint64_t offset, const std::string& path) {
+  auto* in = static_cast<const char*>(src);
+  while (n > 0) {
+    ssize_t put = ::pwrite(fd, in, n, static_cast<off_t>(offset));
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      throw_io_error("writing", path);
+    }
+    in += put;
+    offset += static_cast<std::uint64_t>(put);
+    n -= static_cast<std::size_t>(put);
+  }
+}
+
+std::unique_ptr<FileBuffer> FileBuffer::create_spill(const std::string& path, std::uint64_t size) {
+  std::unique_ptr<FileBuffer> file(new FileBuffer());
+  file->path_ = path;
+  file->size_ = size;
+  file->read_only_ = false;
+  file->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (file->fd_ < 0) throw_io_error("creating spill file", path);
+  file->unlink_on_close_ = true;
+  if (size > 0) {
+    // Reserve the blocks now: running out of disk later, through the mapping, would be a SIGBUS.
+    int rc = ::posix_fallocate(file->fd_, 0, static_cast<off_t>(size));
+    if (rc == EOPNOTSUPP || rc == EINVAL) {
+      if (::ftruncate(file->fd_, static_cast<off_t>(size)) != 0) throw_io_error("sizing spill file", path);
+    } else if (rc != 0) {
+      throw_io_error("reserving space for spill file", path, rc);
+    }
+  }
+  file->map(/*writable=*/true);
+  return file;
+}
+
+std::unique_ptr<FileBuffer> FileBuffer::open_read_only(const std::string& path, std::uint64_t payload_offset,
+                                                       std::uint64_t size) {
+  std::unique_ptr<FileBuffer> file(new FileBuffer());
+  file->path_ = path;
+  file->size_ = size;
+  file->payload_offset_ = payload_offset;
+  file->read_only_ = true;
+  file->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file->fd_ < 0) throw_io_error("opening", path);
+  struct stat st {};
+  if (::fstat(file->fd_, &st) != 0) throw_io_error("inspecting", path);
+  if (static_cast<std::uint64_t>(st.st_size) < payload_offset + size) {
+    throw ValueError("file '" + path + "' is truncated: expected " + std::to_string(payload_offset + size) +
+                     " bytes, found " + std::to_string(st.st_size));
+  }
+  file->map(/*writable=*/false);
+  return file;
+}
+
+void FileBuffer::map(bool writable) {
+  mapping_size_ = payload_offset_ + size_;
+  if (mapping_size_ == 0) return;
+  int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+  void* p = ::mmap(nullptr, mapping_size_, prot, MAP_SHARED, fd_, 0);
+  if (p == MAP_FAILED) throw_io_error("mapping", path_);
+  mapping_ = static_cast<std::byte*>(p);
+  payload_ = mapping_ + payload_offset_;
+}
+
+FileBuffer::~FileBuffer() {
+  if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
+  if (fd_ >= 0) ::close(fd_);
+  if (unlink_on_close_) ::unlink(path_.c_str());
+}
+
+void FileBuffer::read_at(std::uint64_t offset, void* dst, std::size_t n) const {
+  pread_fully(fd_, dst, n, payload_offset_ + offset, path_);
+}
+
+void FileBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) {
+  if (read_only_) throw ValueError("file '" + path_ + "' is mapped read-only");
+  pwrite_fully(fd_, src, n, payload_offset_ + offset, path_);
+}
+
+void FileBuffer::prefetch(std::uint64_t offset, std::size_t n) const {
+  ::posix_fadvise(fd_, static_cast<off_t>(payload_offset_ + offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+}
+
+}  // namespace pycauset

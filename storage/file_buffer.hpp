@@ -1,0 +1,64 @@
+// A file behind the ByteStore interface: spill files (read-write, deleted on close) and loaded files (read-only).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/byte_store.hpp"
+
+namespace pycauset {
+
+/// \brief Bytes of a file, mapped for pointer access and read/written with pread/pwrite for tile I/O.
+///
+/// The payload may start at a non-zero offset (a container header or a .npy header precedes it).
+/// Mapping never pre-faults; pages arrive on first touch or through read_at.
+class FileBuffer final : public ByteStore {
+ public:
+  /// \brief Create `path` exclusively (mode 0600) with `size` bytes reserved, mapped read-write.
+  ///
+  /// The file is unlinked when this object dies. Throws IoError (ENOSPC, EFBIG, ...) on failure.
+  static std::unique_ptr<FileBuffer> create_spill(const std::string& path, std::uint64_t size);
+
+  /// \brief Map the payload [payload_offset, payload_offset + size) of an existing file read-only.
+  static std::unique_ptr<FileBuffer> open_read_only(const std::string& path, std::uint64_t payload_offset,
+                                                    std::uint64_t size);
+
+  ~FileBuffer() override;
+  FileBuffer(const FileBuffer&) = delete;
+  FileBuffer& operator=(const FileBuffer&) = delete;
+
+  std::uint64_t size() const noexcept override { return size_; }
+  void read_at(std::uint64_t offset, void* dst, std::size_t n) const override;
+  void write_at(std::uint64_t offset, const void* src, std::size_t n) override;
+  std::byte* data() noexcept override { return payload_; }
+  const std::byte* data() const noexcept override { return payload_; }
+  bool is_file() const noexcept override { return true; }
+  bool read_only() const noexcept override { return read_only_; }
+  std::string path() const override { return path_; }
+  void prefetch(std::uint64_t offset, std::size_t n) const override;
+
+  /// \brief Return the file descriptor (for O_DIRECT-free tile I/O helpers). Owned by this object.
+  int fd() const noexcept { return fd_; }
+
+ private:
+  FileBuffer() = default;
+  void map(bool writable);
+
+  std::string path_;
+  int fd_ = -1;
+  bool read_only_ = true;
+  bool unlink_on_close_ = false;
+  std::uint64_t payload_offset_ = 0;
+  std::uint64_t size_ = 0;
+  std::byte* mapping_ = nullptr;
+  std::uint64_t mapping_size_ = 0;
+  std::byte* payload_ = nullptr;
+};
+
+/// \brief Read exactly `n` bytes at `offset` of `fd`, retrying short reads. Throws IoError.
+void pread_fully(int fd, void* dst, std::size_t n, std::uint64_t offset, const std::string& path);
+
+/// \brief Write exactly `n` bytes at `offset` of `fd`, retrying short writes. Throws IoError.
+void pwrite_fully(int fd, const void* src, std::size_t n, std::uint64_t offset, const std::string& path);
+
+}  // namespace pycauset

@@ -1,0 +1,121 @@
+// SpillDir: one directory per process, made with mkdir 0700 and guarded by a flock()ed lock file.
+#include "storage/spill_dir.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "storage/errors.hpp"
+
+namespace pycauset {
+namespace {
+
+constexpr const char* kLockName = "owner.lock";
+
+std::string random_hex(int digits) {
+  static thread_local std::mt19937_64 engine{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < digits; ++i) out += hex[engine() & 15];
+  return out;
+}
+
+std::string spill_root() {
+  for (const char* name : {"PYCAUSET_SPILL_DIR", "TMPDIR"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return "/tmp";
+}
+
+void remove_tree(const std::string& dir) {
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* entry = ::readdir(d)) {
+      std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      ::unlink((dir + "/" + name).c_str());
+    }
+    ::closedir(d);
+  }
+  ::rmdir(dir.c_str());
+}
+
+void make_private_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_io_error("creating directory", dir);
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) throw_io_error("inspecting directory", dir);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) {
+    throw IoError(EACCES, "spill directory '" + dir + "' is not a directory owned by this user");
+  }
+}
+
+}  // namespace
+
+int remove_stale_spill_dirs(const std::string& base) {
+  int removed = 0;
+  DIR* d = ::opendir(base.c_str());
+  if (d == nullptr) return 0;
+  while (dirent* entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    std::string dir = base + "/" + name;
+    int fd = ::open((dir + "/" + kLockName).c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) continue;  // not ours, or still being created
+    // A live owner holds an exclusive flock for its whole life; taking it means the owner is gone.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      remove_tree(dir);
+      ++removed;
+    }
+    ::close(fd);
+  }
+  ::closedir(d);
+  return removed;
+}
+
+SpillDir::SpillDir() {
+  std::string base = spill_root() + "/pycauset-" + std::to_string(::getuid());
+  make_private_dir(base);
+  remove_stale_spill_dirs(base);
+  for (int attempt = 0;; ++attempt) {
+    std::string candidate = base + "/" + std::to_string(::getpid()) + "-" + random_hex(8);
+    if (::mkdir(candidate.c_str(), 0700) == 0) {
+      path_ = candidate;
+      break;
+    }
+    if (errno != EEXIST || attempt > 16) throw_io_error("creating spill directory", candidate);
+  }
+  lock_fd_ = ::open((path_ + "/" + kLockName).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX) != 0) throw_io_error("locking spill directory", path_);
+}
+
+SpillDir& SpillDir::instance() {
+  // Leaked on purpose: spill files may be closed during static destruction, after this would be gone.
+  static SpillDir* dir = new SpillDir();
+  return *dir;
+}
+
+std::unique_ptr<FileBuffer> SpillDir::create_file(std::uint64_t size) {
+  static std::atomic<std::uint64_t> sequence{0};
+  for (int attempt = 0;; ++attempt) {
+    std::string name = path_ + "/spill-" + std::to_string(sequence++) + "-" + random_hex(6) + ".bin";
+    try {
+      return FileBuffer::create_spill(name, size);
+    } catch (const IoError& e) {
+      if (e.error_number() != EEXIST || attempt > 16) throw;
+    }
+  }
+}
+
+void SpillDir::remove_all() noexcept {
+  if (!path_.empty()) remove_tree(path_);
+}
+
+}  // namespace pycauset

@@ -1,0 +1,39 @@
+// The per-process spill directory: unique, owner-only spill files, cleaned up even after crashes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/file_buffer.hpp"
+
+namespace pycauset {
+
+/// \brief Owns `<root>/pycauset-<uid>/<pid>-<random>/`, where this process's spill files live.
+///
+/// The root is PYCAUSET_SPILL_DIR, else TMPDIR, else /tmp. The directory holds a lock file that
+/// stays flock()ed while the process lives; at start-up, sibling directories whose lock can be taken
+/// belonged to dead processes and are removed. Thread-safe.
+class SpillDir {
+ public:
+  /// \brief Return the process-wide spill directory, creating it on first use.
+  static SpillDir& instance();
+
+  /// \brief Create a new spill file of `size` bytes (exclusive, mode 0600), unlinked when it dies.
+  std::unique_ptr<FileBuffer> create_file(std::uint64_t size);
+
+  /// \brief Return the directory path.
+  const std::string& path() const noexcept { return path_; }
+
+  /// \brief Remove the directory and everything in it (called at exit).
+  void remove_all() noexcept;
+
+ private:
+  SpillDir();
+  std::string path_;
+  int lock_fd_ = -1;
+};
+
+/// \brief Remove spill directories under `base` whose owning process is gone; return how many.
+int remove_stale_spill_dirs(const std::string& base);
+
+}  // namespace pycauset
