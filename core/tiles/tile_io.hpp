@@ -1,0 +1,76 @@
+// Tile I/O: move rectangular blocks of any Array view between its storage and a dense tile buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/array.hpp"
+#include "core/buffer.hpp"
+
+namespace pycauset::tiles {
+
+/// \brief A rectangular block of an array view: rows [r0, r0 + nr), columns [c0, c0 + nc).
+struct Block {
+  std::int64_t r0 = 0, nr = 0;
+  std::int64_t c0 = 0, nc = 0;
+};
+
+/// \brief Memory order of a dense tile buffer.
+///
+/// RowMajor: element (i, j) of the block sits at `tile[i * ld + j]`.
+/// ColMajor: element (i, j) of the block sits at `tile[j * ld + i]` (BLAS "transposed" operand).
+enum class TileLayout { RowMajor, ColMajor };
+
+/// \brief Return the layout in which `a` is stored: ColMajor for a transposed view (unit row stride,
+///        non-unit column stride), else RowMajor. Reading a block in this layout moves long runs.
+TileLayout natural_layout(const Array& a) noexcept;
+
+/// \brief Return a 2-D view of the same elements with rows and columns swapped (works for vectors too,
+///        turning a 1 x n row into an n x 1 column). O(1).
+Array transpose_view(const Array& a);
+
+/// \brief Read a block of `src` into the dense tile `dst`, converting to `dst_dtype`.
+///
+/// `dst` holds elements of `dst_dtype` (bool: one byte, 0 or 1, per element) in `layout` with
+/// leading dimension `ld` (elements; ld >= nc for RowMajor, ld >= nr for ColMajor).
+/// Same-dtype blocks of a file-backed view whose runs are contiguous are read with one pread per
+/// run (never paging through the mapping); RAM is memcpy'd; anything else (strided slices, dtype
+/// conversion, bits) goes through copy_region. `lease` must lease `src.buffer()`.
+/// Thread-safety: concurrent reads of any blocks are safe.
+void read_block(const Array& src, const Buffer::Lease& lease, const Block& block, void* dst, std::int64_t ld,
+                DType dst_dtype, TileLayout layout = TileLayout::RowMajor);
+
+/// \brief Write the dense tile `src` (elements of `src_dtype`, `layout`, leading dimension `ld`)
+///        into a block of `dst`, converting to dst's dtype.
+///
+/// Same-dtype blocks of contiguous file-backed arrays are written with one pwrite per row run.
+/// `lease` must lease `dst.buffer()`, which must be writable. Thread-safety: concurrent writes of
+/// disjoint blocks are safe, except bool arrays whose blocks share a byte of packed bits.
+void write_block(const Array& dst, const Buffer::Lease& lease, const Block& block, const void* src, std::int64_t ld,
+                 DType src_dtype, TileLayout layout = TileLayout::RowMajor);
+
+/// \brief A block usable in place: pointer to its (0, 0) element, layout and leading dimension.
+struct InPlaceBlock {
+  const std::byte* data = nullptr;  ///< nullptr when the block cannot be used in place
+  TileLayout layout = TileLayout::RowMajor;
+  std::int64_t ld = 0;  ///< elements
+};
+
+/// \brief Return the block as a pointer into RAM when no copy is needed: RAM-backed buffer, dtype
+///        equal to `want`, not bool, and unit stride along rows or columns (so BLAS can read it with a
+///        transpose flag). Otherwise `data == nullptr` and the caller reads the block into a tile.
+///
+/// File-backed buffers never qualify: kernels read them with explicit pread rather than letting
+/// BLAS page through the mapping.
+InPlaceBlock in_place_block(const Array& a, const Buffer::Lease& lease, const Block& block, DType want) noexcept;
+
+/// \brief Cumulative bytes moved between files and tiles by read_block/write_block (for benchmarks).
+struct TileIoStats {
+  std::uint64_t bytes_read = 0;     ///< read from file-backed buffers
+  std::uint64_t bytes_written = 0;  ///< written to file-backed buffers
+};
+
+/// \brief Return the process-wide tile I/O counters. Thread-safe.
+TileIoStats tile_io_stats() noexcept;
+
+}  // namespace pycauset::tiles
