@@ -1,6 +1,7 @@
 // The one compiled choke-point for NumPy data: import from ndarrays, export into ndarrays, zero-copy views.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include "bindings/bindings.hpp"
 #include "bindings/export_limits.hpp"

@@ -124,6 +124,14 @@ void check_index(const Array& a, std::int64_t i, std::int64_t j) {
 }  // namespace
 
 void register_array(py::module_& m) {
+  m.def("promote_types", [](const std::string& a, const std::string& b) {
+    return std::string(dtype_name(promote_types(dtype_from_name(a), dtype_from_name(b))));
+  }, "NumPy's result dtype for two array dtypes (the one promotion function).");
+  m.def("promote_with_scalar", [](const std::string& a, const std::string& kind) {
+    if (kind.size() != 1) throw ValueError("scalar kind must be one of b, i, f, c");
+    return std::string(dtype_name(promote_with_scalar(dtype_from_name(a), kind[0])));
+  }, "NumPy (NEP 50) result dtype of an array with a Python scalar of kind b/i/f/c.");
+  m.def("supported_dtypes", []() { return supported_dtype_names(); });
   py::class_<Array>(m, "Array", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
                       heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;
                       heap_type->as_buffer.bf_getbuffer = array_getbuffer;
@@ -149,6 +157,21 @@ void register_array(py::module_& m) {
       .def("_same_buffer", [](const Array& a, const Array& b) { return a.buffer() == b.buffer(); })
       .def("_transposed", &Array::transposed)
       .def("_sliced", &Array::sliced)
+      .def("_view", [](const Array& a, int ndim, std::int64_t rows, std::int64_t cols, std::int64_t offset,
+                       std::int64_t row_stride, std::int64_t col_stride) {
+        // A general strided view (diagonals, zero-stride broadcasts); every reachable element must lie in the buffer.
+        std::int64_t capacity = a.dtype() == DType::Bool ? static_cast<std::int64_t>(a.buffer()->nbytes()) * 8
+                                                         : static_cast<std::int64_t>(a.buffer()->nbytes()) / itemsize(a.dtype());
+        if (rows > 0 && cols > 0) {
+          std::int64_t lo = offset + std::min<std::int64_t>(0, (rows - 1) * row_stride) + std::min<std::int64_t>(0, (cols - 1) * col_stride);
+          std::int64_t hi = offset + std::max<std::int64_t>(0, (rows - 1) * row_stride) + std::max<std::int64_t>(0, (cols - 1) * col_stride);
+          if (lo < 0 || hi >= capacity) throw IndexError("strided view reaches outside its buffer");
+        }
+        return Array(a.buffer(), a.dtype(), ndim, rows, cols, offset, row_stride, col_stride);
+      })
+      .def_property_readonly("_offset", &Array::offset)
+      .def_property_readonly("_row_stride", &Array::row_stride)
+      .def_property_readonly("_col_stride", &Array::col_stride)
       .def("_row", &Array::row)
       .def("_column", &Array::column)
       .def("_copy_as", [](const Array& a, const std::string& dtype) {

@@ -1,0 +1,216 @@
+"""Matrix and Vector: the public array classes (one class each; the element type is an attribute)."""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import _interop
+from ._dtypes import _core, normalize_dtype
+from ._operators import ArithmeticMixin
+
+__all__ = ["Matrix", "Vector"]
+
+_FANCY_INDEX_HINT = "only integers and slices (`:`) are valid indices; use pycauset.to_numpy(...) for fancy indexing"
+
+
+def _wrap(native):
+    """Return the public Matrix or Vector sharing the handle of a native ``_core.Array``."""
+    cls = Vector if native.ndim == 1 else Matrix
+    obj = cls.__new__(cls)
+    _core.Array.__init__(obj, native)
+    return obj
+
+
+def _is_pycauset(obj) -> bool:
+    return isinstance(obj, _ArrayBase)
+
+
+def concrete(obj):
+    """Return ``obj`` evaluated if it is a lazy pycauset expression, else ``obj`` unchanged."""
+    if getattr(obj, "_is_pycauset_expression", False):
+        return obj.eval()
+    return obj
+
+
+def asarray_like(obj, dtype=None):
+    """Return ``obj`` as a Matrix/Vector: pycauset objects as they are, other data imported (copied).
+
+    Expressions are evaluated. ``dtype`` converts (copying) when given and different.
+    """
+    obj = concrete(obj)
+    if _is_pycauset(obj):
+        if dtype is not None and normalize_dtype(dtype) != obj.dtype_name:
+            return obj.astype(dtype)
+        return obj
+    return _interop.import_data(obj, dtype=dtype, ndim=None, wrap=_wrap)
+
+
+def _normalize_index(index, size: int, axis: int) -> int:
+    try:
+        i = operator.index(index)
+    except TypeError:
+        raise IndexError(_FANCY_INDEX_HINT) from None
+    if not -size <= i < size:
+        raise IndexError(f"index {i} is out of bounds for axis {axis} with size {size}")
+    return i + size if i < 0 else i
+
+
+def _slice_bounds(s: slice, size: int):
+    start, stop, step = s.indices(size)
+    return start, len(range(start, stop, step)), step
+
+
+class _ArrayBase(ArithmeticMixin, _core.Array):
+    """Shared behaviour of Matrix and Vector (see their docstrings)."""
+
+    # NumPy defers binary operators to us (ndarray + Matrix -> Matrix.__radd__).
+    __array_priority__ = 1000
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def dtype(self) -> np.dtype:
+        """Element type as a ``numpy.dtype``."""
+        return np.dtype(self.dtype_name)
+
+    @property
+    def T(self):
+        """Transposed view (O(1), shares data). A vector's transpose is itself, as in NumPy."""
+        return _wrap(self._transposed())
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def eval(self):
+        """Return self: a Matrix or Vector is already evaluated (expressions have ``eval`` too)."""
+        return self
+
+    # ------------------------------------------------------------------ copies
+    def copy(self):
+        """Return a contiguous copy (placed in RAM or a spill file by the memory budget)."""
+        return _wrap(self._copy_as(self.dtype_name))
+
+    def astype(self, dtype):
+        """Return a copy converted to ``dtype`` (NumPy's unsafe casting, as ``ndarray.astype``)."""
+        return _wrap(self._copy_as(normalize_dtype(dtype)))
+
+    # ------------------------------------------------------------------ NumPy export
+    def __array__(self, dtype=None, copy=None):
+        return _interop.array_protocol(self, dtype, copy)
+
+    def to_numpy(self, *, copy=True, allow_huge=False):
+        """Same as ``pycauset.to_numpy(self, copy=copy, allow_huge=allow_huge)``."""
+        return _interop.to_numpy(self, copy=copy, allow_huge=allow_huge)
+
+    def packbits(self):
+        """Return the bits of a bool array as a buffer-protocol object of ``uint8``.
+
+        Bit order is ``numpy.packbits`` order over the flattened (row-major) array, with zero padding
+        at the end. Zero-copy for contiguous arrays; other views are copied first.
+
+        Examples
+        --------
+        >>> import numpy as np, pycauset
+        >>> m = pycauset.matrix(np.array([[True, False], [False, True]]))
+        >>> np.asarray(m.packbits())
+        array([144], dtype=uint8)
+        """
+        if self.dtype_name != "bool":
+            raise TypeError(f"packbits() needs a bool array, got dtype {self.dtype_name}")
+        source = self if self._is_contiguous else self.copy()
+        return _core.PackedBits(source)
+
+    # ------------------------------------------------------------------ element access
+    def __getitem__(self, key):
+        is_element, target = self._resolve(key)
+        if is_element:
+            i, j = target
+            return np.frombuffer(self._get_raw(i, j), dtype=self.dtype)[0]
+        return _wrap(target)
+
+    def __setitem__(self, key, value):
+        is_element, target = self._resolve(key)
+        if is_element:
+            if np.ndim(value) != 0 or _is_pycauset(value):
+                raise ValueError("setting an array element with a sequence: the target is a single element")
+            self._set_raw(target[0], target[1], np.array(value, dtype=self.dtype).tobytes())
+            return
+        _interop.assign(_wrap(target), value)
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self) -> str:
+        body = _interop.preview(self)
+        where = f", storage='{self.storage}'" + (f", path='{self.path}'" if self.path else "")
+        return f"pycauset.{type(self).__name__}(shape={self.shape}, dtype={self.dtype_name}{where})\n{body}"
+
+    __str__ = __repr__
+
+
+class Matrix(_ArrayBase):
+    """A 2-D pycauset array, in RAM or in a file, behaving like a NumPy array.
+
+    Create one with :func:`pycauset.matrix`, :func:`pycauset.zeros` and friends. ``Matrix(data, dtype=None)``
+    is the same as ``pycauset.matrix(data, dtype)``.
+    """
+
+    def __init__(self, data, dtype=None):
+        native = _interop.import_data(data, dtype=dtype, ndim=2, wrap=lambda n: n)
+        _core.Array.__init__(self, native)
+
+    @property
+    def shape(self):
+        """``(rows, cols)``."""
+        return (self._rows, self._cols)
+
+    def _resolve(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        if any(k is Ellipsis for k in key):
+            key = tuple(slice(None) if k is Ellipsis else k for k in key)
+        if len(key) > 2:
+            raise IndexError(f"too many indices for matrix: matrix is 2-dimensional, but {len(key)} were indexed")
+        if len(key) == 1:
+            key = (key[0], slice(None))
+        rows, cols = self.shape
+        r, c = key
+        if isinstance(r, slice) and isinstance(c, slice):
+            r0, rn, rs = _slice_bounds(r, rows)
+            c0, cn, cs = _slice_bounds(c, cols)
+            return False, self._sliced(r0, rn, rs, c0, cn, cs)
+        if isinstance(r, slice):
+            j = _normalize_index(c, cols, 1)
+            r0, rn, rs = _slice_bounds(r, rows)
+            return False, self._column(j)._sliced(0, 1, 1, r0, rn, rs)
+        i = _normalize_index(r, rows, 0)
+        if isinstance(c, slice):
+            c0, cn, cs = _slice_bounds(c, cols)
+            return False, self._row(i)._sliced(0, 1, 1, c0, cn, cs)
+        return True, (i, _normalize_index(c, cols, 1))
+
+
+class Vector(_ArrayBase):
+    """A 1-D pycauset array, in RAM or in a file, behaving like a NumPy array.
+
+    Create one with :func:`pycauset.vector` or :func:`pycauset.zeros` with an integer shape.
+    """
+
+    def __init__(self, data, dtype=None):
+        native = _interop.import_data(data, dtype=dtype, ndim=1, wrap=lambda n: n)
+        _core.Array.__init__(self, native)
+
+    @property
+    def shape(self):
+        """``(n,)``."""
+        return (self._cols,)
+
+    def _resolve(self, key):
+        if isinstance(key, tuple):
+            if len(key) != 1:
+                raise IndexError(f"too many indices for vector: vector is 1-dimensional, but {len(key)} were indexed")
+            key = key[0]
+        if key is Ellipsis:
+            key = slice(None)
+        if isinstance(key, slice):
+            c0, cn, cs = _slice_bounds(key, self._cols)
+            return False, self._sliced(0, 1, 1, c0, cn, cs)
+        return True, (0, _normalize_index(key, self._cols, 0))
