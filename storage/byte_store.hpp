@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/errors.hpp"
+
 namespace pycauset {
 
 /// \brief Fixed-size bytes that can be read and written at offsets, whatever holds them.
@@ -43,5 +45,16 @@ class ByteStore {
   /// \brief Advise the OS that [offset, offset+n) will be read soon (no-op for RAM).
   virtual void prefetch(std::uint64_t offset, std::size_t n) const {}
 };
+
+/// \brief Throw IndexError unless [offset, offset + n) lies inside a store of `size` bytes.
+///
+/// Stores call this in read_at/write_at: a stray range would otherwise corrupt memory (RAM) or
+/// silently grow the file past its mapping (spill files).
+inline void check_byte_range(std::uint64_t offset, std::uint64_t n, std::uint64_t size) {
+  if (offset > size || n > size - offset) {
+    throw IndexError("byte range [" + std::to_string(offset) + ", " + std::to_string(offset) + " + " +
+                     std::to_string(n) + ") is outside a store of " + std::to_string(size) + " bytes");
+  }
+}
 
 }  // namespace pycauset

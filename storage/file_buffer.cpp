@@ -98,11 +98,13 @@ FileBuffer::~FileBuffer() {
 }
 
 void FileBuffer::read_at(std::uint64_t offset, void* dst, std::size_t n) const {
+  check_byte_range(offset, n, size_);
   pread_fully(fd_, dst, n, payload_offset_ + offset, path_);
 }
 
 void FileBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) {
   if (read_only_) throw ValueError("file '" + path_ + "' is mapped read-only");
+  check_byte_range(offset, n, size_);
   pwrite_fully(fd_, src, n, payload_offset_ + offset, path_);
 }
 

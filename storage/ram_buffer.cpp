@@ -22,10 +22,14 @@ RamBuffer::RamBuffer(std::uint64_t size) : size_(size) {
 RamBuffer::~RamBuffer() { ::munmap(data_, mapped_size_); }
 
 void RamBuffer::read_at(std::uint64_t offset, void* dst, std::size_t n) const {
+  check_byte_range(offset, n, size_);
+  if (n == 0) return;  // memcpy with a null pointer is undefined even for zero bytes
   std::memcpy(dst, data_ + offset, n);
 }
 
 void RamBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) {
+  check_byte_range(offset, n, size_);
+  if (n == 0) return;
   std::memcpy(data_ + offset, src, n);
 }
 
