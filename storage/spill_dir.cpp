@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <string>
 
@@ -92,13 +93,30 @@ SpillDir::SpillDir() {
     }
     if (errno != EEXIST || attempt > 16) throw_io_error("creating spill directory", candidate);
   }
-  lock_fd_ = ::open((path_ + "/" + kLockName).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX) != 0) throw_io_error("locking spill directory", path_);
+  // Lock under a temporary name, then rename: a sweeping process must never find owner.lock unlocked
+  // in a live directory (it would take the lock and remove our files).
+  std::string temporary = path_ + "/" + kLockName + ".new";
+  lock_fd_ = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX) != 0 ||
+      ::rename(temporary.c_str(), (path_ + "/" + kLockName).c_str()) != 0) {
+    throw_io_error("locking spill directory", path_);
+  }
+  owner_pid_ = static_cast<int>(::getpid());
 }
 
 SpillDir& SpillDir::instance() {
   // Leaked on purpose: spill files may be closed during static destruction, after this would be gone.
-  static SpillDir* dir = new SpillDir();
+  static std::mutex mutex;
+  static SpillDir* dir = nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (dir != nullptr && dir->owner_pid_ != static_cast<int>(::getpid())) {
+    // A forked child: the inherited directory is the parent's. Closing our copy of its lock descriptor
+    // does not unlock it for the parent (flock belongs to the shared open file description), but lets
+    // the directory be swept once the parent is gone even while this child lives on.
+    ::close(dir->lock_fd_);
+    dir = nullptr;  // the parent's object is leaked in this process, like every instance
+  }
+  if (dir == nullptr) dir = new SpillDir();
   return *dir;
 }
 
@@ -115,7 +133,7 @@ std::unique_ptr<FileBuffer> SpillDir::create_file(std::uint64_t size) {
 }
 
 void SpillDir::remove_all() noexcept {
-  if (!path_.empty()) remove_tree(path_);
+  if (!path_.empty() && owner_pid_ == static_cast<int>(::getpid())) remove_tree(path_);
 }
 
 }  // namespace pycauset

@@ -12,10 +12,11 @@ namespace pycauset {
 ///
 /// The root is PYCAUSET_SPILL_DIR, else TMPDIR, else /tmp. The directory holds a lock file that
 /// stays flock()ed while the process lives; at start-up, sibling directories whose lock can be taken
-/// belonged to dead processes and are removed. Thread-safe.
+/// belonged to dead processes and are removed. A process made by fork() gets a directory of its own on
+/// its first use, so one process's exit cleanup never removes files another still uses. Thread-safe.
 class SpillDir {
  public:
-  /// \brief Return the process-wide spill directory, creating it on first use.
+  /// \brief Return this process's spill directory, creating it on first use (and again after fork).
   static SpillDir& instance();
 
   /// \brief Create a new spill file of `size` bytes (exclusive, mode 0600), unlinked when it dies.
@@ -24,13 +25,15 @@ class SpillDir {
   /// \brief Return the directory path.
   const std::string& path() const noexcept { return path_; }
 
-  /// \brief Remove the directory and everything in it (called at exit).
+  /// \brief Remove the directory and everything in it (called at exit). Does nothing in a forked
+  ///        child that inherited this object: the directory belongs to the parent.
   void remove_all() noexcept;
 
  private:
   SpillDir();
   std::string path_;
   int lock_fd_ = -1;
+  int owner_pid_ = -1;
 };
 
 /// \brief Remove spill directories under `base` whose owning process is gone; return how many.
