@@ -1,0 +1,131 @@
+// Unit tests of storage/buffer_pool.cpp: rounding, reuse, best fit, trim accounting, threads.
+#include "storage/buffer_pool.hpp"
+
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "storage/errors.hpp"
+#include "test_support.hpp"
+
+using pycauset::BufferPool;
+using pycauset::PooledBuffer;
+
+namespace {
+constexpr std::size_t kGranule = 64 * 1024;
+}
+
+TEST_CASE(acquire_rounds_up_to_granule_and_counts_loans) {
+  BufferPool pool;
+  {
+    PooledBuffer a = pool.acquire(1);
+    CHECK_EQ(a.size(), kGranule);
+    REQUIRE(a.data() != nullptr);
+    CHECK_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % 4096, 0u);
+    std::memset(a.data(), 0x7f, a.size());  // the whole rounded size is usable
+    CHECK_EQ(pool.held_bytes(), kGranule);
+    CHECK_EQ(pool.cached_bytes(), 0u);
+    PooledBuffer b = pool.acquire(kGranule + 1);
+    CHECK_EQ(b.size(), 2 * kGranule);
+    CHECK_EQ(pool.held_bytes(), 3 * kGranule);
+    PooledBuffer zero = pool.acquire(0);
+    CHECK_EQ(zero.size(), kGranule);
+  }
+  CHECK_EQ(pool.held_bytes(), 4 * kGranule);
+  CHECK_EQ(pool.cached_bytes(), 4 * kGranule);
+  pool.trim(0);
+  CHECK_EQ(pool.held_bytes(), 0u);
+  CHECK_EQ(pool.cached_bytes(), 0u);
+}
+
+TEST_CASE(released_block_is_reused) {
+  BufferPool pool;
+  std::byte* first = nullptr;
+  {
+    PooledBuffer a = pool.acquire(1000);
+    first = a.data();
+    a.as<int>()[0] = 42;
+  }
+  PooledBuffer again = pool.acquire(kGranule);
+  CHECK(again.data() == first);
+  CHECK_EQ(pool.cached_bytes(), 0u);
+  CHECK_EQ(pool.held_bytes(), kGranule);
+}
+
+TEST_CASE(best_fit_never_pins_a_block_over_twice_the_request) {
+  BufferPool pool;
+  { PooledBuffer big = pool.acquire(4 * kGranule); }
+  CHECK_EQ(pool.cached_bytes(), 4 * kGranule);
+  {
+    PooledBuffer small = pool.acquire(kGranule);  // 4x the request: a fresh block
+    CHECK_EQ(small.size(), kGranule);
+    CHECK_EQ(pool.cached_bytes(), 4 * kGranule);
+    PooledBuffer middle = pool.acquire(2 * kGranule + 1);  // rounds to 3 granules; 4 <= 6: reused
+    CHECK_EQ(middle.size(), 4 * kGranule);
+    CHECK_EQ(pool.cached_bytes(), 0u);
+    CHECK_EQ(pool.held_bytes(), 5 * kGranule);
+  }
+  CHECK_EQ(pool.cached_bytes(), 5 * kGranule);
+}
+
+TEST_CASE(trim_frees_largest_cached_blocks_first_and_spares_loans) {
+  BufferPool pool;
+  {
+    PooledBuffer a = pool.acquire(kGranule), b = pool.acquire(2 * kGranule), c = pool.acquire(4 * kGranule);
+  }
+  PooledBuffer loaned = pool.acquire(8 * kGranule);
+  CHECK_EQ(pool.cached_bytes(), 7 * kGranule);
+  pool.trim(4 * kGranule);  // drops the 4-granule block: 3 granules remain cached
+  CHECK_EQ(pool.cached_bytes(), 3 * kGranule);
+  CHECK_EQ(pool.held_bytes(), 11 * kGranule);
+  pool.trim(0);
+  CHECK_EQ(pool.cached_bytes(), 0u);
+  CHECK_EQ(pool.held_bytes(), 8 * kGranule);
+  std::memset(loaned.data(), 1, loaned.size());  // the loan survived the trims
+}
+
+TEST_CASE(pooled_buffer_moves_return_exactly_once) {
+  BufferPool pool;
+  PooledBuffer a = pool.acquire(kGranule);
+  PooledBuffer b(std::move(a));
+  CHECK(a.data() == nullptr);
+  CHECK_EQ(a.size(), 0u);
+  PooledBuffer c = pool.acquire(2 * kGranule);
+  c = std::move(b);  // c's old block goes back to the pool now
+  CHECK_EQ(pool.cached_bytes(), 2 * kGranule);
+  CHECK_EQ(c.size(), kGranule);
+  c = std::move(c);
+  CHECK_EQ(c.size(), kGranule);
+  PooledBuffer empty;
+  c = std::move(empty);
+  CHECK_EQ(pool.cached_bytes(), 3 * kGranule);
+  CHECK_EQ(pool.held_bytes(), 3 * kGranule);
+}
+
+TEST_CASE(impossible_request_is_out_of_memory) {
+  BufferPool pool;
+  CHECK_THROWS_AS(pool.acquire(std::size_t{1} << 62), pycauset::OutOfMemory,
+                  { CHECK(contains(error.what(), "tile buffer")); });
+  CHECK_EQ(pool.held_bytes(), 0u);
+}
+
+TEST_CASE(concurrent_acquire_and_release_keep_exact_accounting) {
+  BufferPool pool;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&pool, t] {
+      for (int i = 0; i < 300; ++i) {
+        std::size_t bytes = static_cast<std::size_t>(((i * 7 + t) % 5) + 1) * kGranule - 100;
+        PooledBuffer buffer = pool.acquire(bytes);
+        std::memset(buffer.data(), t, bytes);
+        if (i % 50 == 0) pool.trim(kGranule * 4);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK_EQ(pool.held_bytes(), pool.cached_bytes());
+  pool.trim(0);
+  CHECK_EQ(pool.held_bytes(), 0u);
+}
+
+TEST_CASE(instance_is_one_pool) { CHECK(&BufferPool::instance() == &BufferPool::instance()); }
