@@ -79,29 +79,39 @@ std::uint64_t cgroup_room() {
 }  // namespace
 
 std::uint64_t parse_byte_count(const std::string& text) {
-  std::string t;
-  for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) t += c;
+  auto fail = [&text](const std::string& why) -> std::uint64_t {
+    throw ValueError("cannot parse memory size '" + text + "': " + why +
+                     "; expected a whole number of bytes, optionally with a binary suffix K, M, G or T (e.g. 64M)");
+  };
+  std::size_t begin = text.find_first_not_of(" \t\n");
+  std::size_t end = text.find_last_not_of(" \t\n");
+  if (begin == std::string::npos) return fail("it is empty");
+  std::size_t i = begin;
+  std::uint64_t value = 0;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  for (; i <= end && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    unsigned digit = static_cast<unsigned>(text[i] - '0');
+    if (value > (kMax - digit) / 10) return fail("the number is too large");
+    value = value * 10 + digit;
   }
-  if (!t.empty() && (t.back() == 'b' || t.back() == 'B') && t.size() > 1 && std::isalpha(static_cast<unsigned char>(t[t.size() - 2]))) {
-    t.pop_back();  // accept "64MB"/"64MiB"-like spellings of the binary suffix
-  }
-  if (t.size() > 1 && (t.back() == 'i' || t.back() == 'I')) t.pop_back();
+  if (i == begin) return fail("it does not start with a number");
+  while (i <= end && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  // Accepted suffixes: none, B, X, XB, XiB (X in K/M/G/T, any case); all are binary multiples.
+  const std::size_t suffix_begin = i;
+  std::string suffix;
+  for (; i <= end; ++i) suffix += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
   std::uint64_t multiplier = 1;
-  if (!t.empty()) {
-    switch (std::toupper(static_cast<unsigned char>(t.back()))) {
-      case 'K': multiplier = 1ull << 10; break;
-      case 'M': multiplier = 1ull << 20; break;
-      case 'G': multiplier = 1ull << 30; break;
-      case 'T': multiplier = 1ull << 40; break;
-      default: break;
+  if (!suffix.empty() && suffix != "B") {
+    const std::string units = "KMGT";
+    std::size_t power = units.find(suffix[0]);
+    std::string rest = suffix.substr(1);
+    if (power == std::string::npos || !(rest.empty() || rest == "B" || rest == "IB")) {
+      return fail("unknown suffix '" + text.substr(suffix_begin, end + 1 - suffix_begin) + "'");
     }
-    if (multiplier != 1) t.pop_back();
+    multiplier = 1ull << (10 * (power + 1));
   }
-  if (t.empty() || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    throw ValueError("cannot parse memory size '" + text + "': expected bytes, optionally with a K, M, G or T suffix (e.g. 64M)");
-  }
-  return std::stoull(t) * multiplier;
+  if (value > kMax / multiplier) return fail("the number is too large");
+  return value * multiplier;
 }
 
 class MemoryGovernor::Impl {
@@ -118,6 +128,11 @@ class MemoryGovernor::Impl {
   std::uint64_t limit() const { return override_limit ? *override_limit : default_limit; }
   std::uint64_t used() const { return ram_bytes + BufferPool::instance().held_bytes(); }
   std::uint64_t room() const { return limit() > used() ? limit() - used() : 0; }
+  /// True when `needed` more bytes fit; fits(0) is false while use is above the budget.
+  bool fits(std::uint64_t needed) const {
+    std::uint64_t in_use = used(), budget = limit();
+    return in_use <= budget && budget - in_use >= needed;
+  }
 
   void count(bool file, std::uint64_t nbytes, int sign) {
     auto& bytes = file ? file_bytes : ram_bytes;
@@ -139,10 +154,13 @@ class MemoryGovernor::Impl {
     return true;
   }
 
-  std::uint64_t make_room(std::uint64_t needed) {
-    if (room() >= needed) return room();
+  /// Spill unleased, unexported RAM buffers (LRU first) until `needed` more bytes fit (0: until use is
+  /// back within the budget). With `all_or_nothing`, spill nothing when even spilling every candidate
+  /// would not make enough room: a buffer that goes to a file anyway must not push others out.
+  std::uint64_t make_room(std::uint64_t needed, bool all_or_nothing = false) {
+    if (fits(needed)) return room();
     BufferPool::instance().trim(0);
-    if (room() >= needed) return room();
+    if (fits(needed)) return room();
     // Take strong references first: none of them may die while the map is being walked.
     std::vector<std::shared_ptr<Buffer>> alive;
     for (auto& entry : buffers) {
@@ -154,9 +172,14 @@ class MemoryGovernor::Impl {
         candidates.emplace_back(buffer->last_use_.load(), buffer);
       }
     }
+    if (all_or_nothing) {
+      std::uint64_t spillable = 0;
+      for (auto& candidate : candidates) spillable += candidate.second->nbytes_;
+      if (used() - spillable > limit() || limit() - (used() - spillable) < needed) return room();
+    }
     std::sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.first < b.first; });
     for (auto& candidate : candidates) {
-      if (room() >= needed) break;
+      if (fits(needed)) break;
       spill(*candidate.second);
     }
     return room();
@@ -194,7 +217,7 @@ std::shared_ptr<Buffer> MemoryGovernor::allocate(std::uint64_t nbytes, Placement
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   bool in_ram = placement == Placement::Ram;
   if (placement == Placement::Auto) {
-    in_ram = impl_->room() >= nbytes || (nbytes <= impl_->limit() && impl_->make_room(nbytes) >= nbytes);
+    in_ram = impl_->fits(nbytes) || (nbytes <= impl_->limit() && impl_->make_room(nbytes, /*all_or_nothing=*/true) >= nbytes);
   }
   std::shared_ptr<ByteStore> store;
   if (in_ram) {
@@ -241,7 +264,7 @@ void MemoryGovernor::set_limit(std::optional<std::uint64_t> bytes) {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   impl_->override_limit = bytes;
   if (!bytes) impl_->default_limit = default_limit();
-  if (impl_->used() > impl_->limit()) impl_->make_room(0);
+  impl_->make_room(0);  // spills LRU buffers while RAM use exceeds the new budget
 }
 
 std::uint64_t MemoryGovernor::limit() const {
