@@ -1,0 +1,145 @@
+// write_payload: linear tiles of the logical row-major order -> pooled buffer -> checksum -> pwrite.
+#include "core/io/payload_writer.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/governor.hpp"
+#include "storage/checksum.hpp"
+
+namespace pycauset::io {
+namespace {
+
+constexpr std::uint64_t kBlock = ContainerHeader::kChecksumBlock;  // tiles are whole checksum blocks
+constexpr std::uint64_t kWantedTile = 64ull << 20;
+
+/// The sub-block rows [i, i+nrows) x cols [j, j+ncols) of a region.
+StridedRegion block_of(const StridedRegion& r, std::int64_t i, std::int64_t nrows, std::int64_t j, std::int64_t ncols) {
+  StridedRegion b = r;
+  b.rows = nrows;
+  b.cols = ncols;
+  const std::int64_t shift = i * r.row_stride + j * r.col_stride;
+  if (r.packed_bits) {
+    b.bit_offset += shift;
+  } else {
+    b.data += shift;
+  }
+  return b;
+}
+
+/// True when the region's memory already is its row-major payload (same bool layout, native order).
+bool is_payload_layout(const StridedRegion& r, bool packed_bits) {
+  if (r.byteswapped || r.packed_bits != packed_bits) return false;
+  const std::int64_t unit = r.packed_bits ? 1 : itemsize(r.dtype);
+  const bool cols_ok = r.cols <= 1 || r.col_stride == unit;
+  const bool rows_ok = r.rows <= 1 || r.row_stride == r.cols * unit;
+  const bool aligned = !r.packed_bits || r.bit_offset % 8 == 0;
+  return cols_ok && rows_ok && aligned;
+}
+
+/// Gather the logical elements [k0, k1) of src into dst_base (row-major, element k0 first).
+void gather(const StridedRegion& src, bool packed_bits, std::int64_t k0, std::int64_t k1, std::byte* dst_base) {
+  const std::int64_t cols = src.cols;
+  const bool packed = packed_bits && src.dtype == DType::Bool;
+  const std::int64_t item = packed ? 0 : itemsize(src.dtype);
+  for (std::int64_t k = k0; k < k1;) {
+    const std::int64_t i = k / cols, j = k % cols;
+    std::int64_t nrows = 1, ncols;
+    if (j == 0 && k1 - k >= cols) {
+      nrows = (k1 - k) / cols;  // a run of whole rows is one 2-D copy
+      ncols = cols;
+    } else {
+      ncols = std::min(cols - j, k1 - k);
+    }
+    StridedRegion dst;
+    dst.dtype = src.dtype;
+    dst.rows = nrows;
+    dst.cols = ncols;
+    const std::int64_t rel = k - k0;
+    if (packed) {
+      dst.data = dst_base;
+      dst.packed_bits = true;
+      dst.bit_offset = rel;
+      dst.row_stride = cols;
+      dst.col_stride = 1;
+    } else {
+      dst.data = dst_base + rel * item;
+      dst.row_stride = cols * item;
+      dst.col_stride = item;
+    }
+    copy_region(block_of(src, i, nrows, j, ncols), dst);
+    k += nrows * ncols;
+  }
+}
+
+/// Add the blockwise CRCs of one tile (whose start is a block boundary of the payload), blocks in parallel.
+void add_checksum(const std::byte* data, std::uint64_t n, std::uint64_t block, PayloadChecksum& checksum) {
+  const std::uint64_t blocks = (n + block - 1) / block;
+  std::vector<std::uint32_t> crcs(static_cast<std::size_t>(blocks));
+  tbb::parallel_for(std::uint64_t{0}, blocks, [&](std::uint64_t b) {
+    const std::uint64_t start = b * block;
+    crcs[b] = crc32c(data + start, static_cast<std::size_t>(std::min(block, n - start)));
+  });
+  for (std::uint32_t c : crcs) checksum.add_block_crc(c);
+}
+
+}  // namespace
+
+std::uint64_t payload_bytes(DType dtype, std::uint64_t count, bool packed_bits) noexcept {
+  if (dtype == DType::Bool && packed_bits) return (count + 7) / 8;
+  return count * static_cast<std::uint64_t>(itemsize(dtype));
+}
+
+void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, std::uint64_t offset,
+                   PayloadChecksum* checksum) {
+  const std::int64_t count = src.rows * src.cols;
+  if (count == 0) return;
+  const bool packed = packed_bits && src.dtype == DType::Bool;
+  const std::uint64_t total = payload_bytes(src.dtype, static_cast<std::uint64_t>(count), packed);
+  auto& governor = MemoryGovernor::instance();
+  std::uint64_t tile_bytes = governor.tile_budget(std::min(kWantedTile, (total + kBlock - 1) / kBlock * kBlock));
+  tile_bytes = std::max(kBlock, tile_bytes / kBlock * kBlock);
+  // Elements per tile: whole bytes of the payload, and (being a multiple of 64 KiB) whole elements.
+  const std::int64_t tile_elems =
+      static_cast<std::int64_t>(packed ? tile_bytes * 8 : tile_bytes / static_cast<std::uint64_t>(itemsize(src.dtype)));
+  const bool direct = is_payload_layout(src, packed);
+  PooledBuffer tile;
+
+  for (std::int64_t k0 = 0; k0 < count; k0 += tile_elems) {
+    const std::int64_t k1 = std::min<std::int64_t>(count, k0 + tile_elems);
+    const std::uint64_t byte0 = payload_bytes(src.dtype, static_cast<std::uint64_t>(k0), packed);
+    const std::uint64_t nbytes = payload_bytes(src.dtype, static_cast<std::uint64_t>(k1), packed) - byte0;
+    const std::byte* bytes;
+    // A final partial byte of packed bits may hold neighbouring bits in memory: gather it to zero them.
+    if (direct && !(packed && k1 % 8 != 0)) {
+      bytes = src.data + (packed ? src.bit_offset / 8 : 0) + byte0;
+    } else {
+      if (tile.data() == nullptr) tile = governor.acquire_tile(static_cast<std::size_t>(tile_bytes));
+      if (packed) tile.data()[nbytes - 1] = std::byte{0};
+      gather(src, packed, k0, k1, tile.data());
+      bytes = tile.data();
+    }
+    if (checksum != nullptr) add_checksum(bytes, nbytes, kBlock, *checksum);
+    out.write_at(offset + byte0, bytes, static_cast<std::size_t>(nbytes));
+  }
+}
+
+std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes) {
+  PayloadChecksum checksum;
+  if (size == 0) return checksum.value();
+  auto& governor = MemoryGovernor::instance();
+  std::uint64_t tile_bytes = governor.tile_budget(std::min(kWantedTile, (size + block_bytes - 1) / block_bytes * block_bytes));
+  tile_bytes = std::max<std::uint64_t>(block_bytes, tile_bytes / block_bytes * block_bytes);
+  PooledBuffer tile = governor.acquire_tile(static_cast<std::size_t>(tile_bytes));
+  for (std::uint64_t off = 0; off < size; off += tile_bytes) {
+    const std::uint64_t n = std::min(tile_bytes, size - off);
+    store.read_at(off, tile.data(), static_cast<std::size_t>(n));
+    add_checksum(tile.data(), n, block_bytes, checksum);
+  }
+  return checksum.value();
+}
+
+}  // namespace pycauset::io

@@ -1,0 +1,136 @@
+"""Files: save and load pycauset objects as ``.pycauset`` containers, and convert ``.npy`` files.
+
+See ``documentation/user_guide/files.md`` for the format, atomicity and error behaviour.
+"""
+from __future__ import annotations
+
+import os
+
+from . import _array
+from ._dtypes import _core
+
+__all__ = ["save", "load", "convert_file"]
+
+
+def _path(path) -> str:
+    """Return ``path`` (str, bytes or os.PathLike) as a str, as ``open`` would accept it."""
+    return os.fsdecode(os.fspath(path))
+
+
+def save(obj, path) -> None:
+    """Write a matrix or vector to a ``.pycauset`` file, atomically.
+
+    The file holds a 4096-byte header (magic, format version, dtype, shape, checksums) followed by
+    the elements in row-major order (``bool`` bit-packed). The data is streamed in tiles, so objects
+    larger than the memory budget (file-backed, transposed or sliced views, lazy expressions) are
+    saved without loading them whole.
+
+    Parameters
+    ----------
+    obj : Matrix, Vector, expression or array_like
+        What to save. Expressions are evaluated first; NumPy arrays and nested lists are imported
+        as by :func:`pycauset.matrix` / :func:`pycauset.vector`.
+    path : str or os.PathLike
+        Target file. The extension is not changed; ``.pycauset`` is the convention.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (full disk, file-size limit, permissions, missing directory).
+        The previous contents of ``path``, if any, are left intact and no temporary file remains.
+
+    Notes
+    -----
+    The data is written to a temporary file in the same directory, flushed to disk, and renamed over
+    ``path``; a crash at any point leaves either the old file or the new one. Saving an object onto
+    the file it was loaded from works: the loaded object keeps reading the old data.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, pycauset
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.pycauset")
+    >>> pycauset.save(pycauset.matrix(np.eye(3)), path)
+    >>> pycauset.load(path).shape
+    (3, 3)
+    """
+    target = _path(path)
+    _core._save(_array.asarray_like(obj), target)
+
+
+def load(path, *, verify: bool = False):
+    """Open a ``.pycauset`` file as a file-backed Matrix or Vector, in constant time.
+
+    The payload is mapped read-only, not read: loading is O(1) for any size, and pages are read when
+    used. The first modification of the result (``M[0, 0] = x``, slice assignment, in-place
+    operators) copies it first (copy-on-write); the file itself is never changed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`save` or :func:`convert_file`.
+    verify : bool, default False
+        Also recompute the payload checksum (reads the whole file, O(n)) and fail on a mismatch.
+
+    Returns
+    -------
+    Matrix or Vector
+        With ``storage == "file"`` and ``path`` set to the file.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a pycauset file, was written by a newer format version, is corrupt
+        (header checksum, impossible dtype or shape, or with ``verify=True`` the payload checksum)
+        or truncated. The message names the problem and the path.
+    OSError
+        If the file cannot be opened or mapped.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, pycauset
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.pycauset")
+    >>> pycauset.save(pycauset.vector(np.arange(4)), path)
+    >>> v = pycauset.load(path, verify=True)
+    >>> v.storage, v[3]
+    ('file', np.int64(3))
+    """
+    return _array._wrap(_core._load(_path(path), bool(verify)))
+
+
+def convert_file(src, dst) -> None:
+    """Convert a file between NumPy ``.npy`` and ``.pycauset``, in either direction.
+
+    The direction is chosen by the extensions (``.npy`` -> ``.pycauset`` or ``.pycauset`` ->
+    ``.npy``). The source is mapped read-only and the target written in tiles, so files larger than
+    the memory budget convert without loading them; the target is written atomically, as by
+    :func:`save`. ``.npy`` files may be C- or Fortran-ordered and of either byte order; ``.npy``
+    output is C-ordered, little-endian, format version 1.0 (2.0 if needed), readable by
+    ``numpy.load`` (also with ``mmap_mode``).
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        The file to read.
+    dst : str or os.PathLike
+        The file to write (replaced atomically if it exists).
+
+    Raises
+    ------
+    ValueError
+        If the extensions are not one of the supported pairs, the ``.npy`` array has rank 0 or more
+        than 2, or the source is malformed, corrupt or truncated.
+    TypeError
+        If the ``.npy`` dtype is not supported (object, str, float16, structured, ...).
+    OSError
+        If a file cannot be read or written; a previous ``dst`` is left intact.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, pycauset
+    >>> d = tempfile.mkdtemp()
+    >>> np.save(os.path.join(d, "a.npy"), np.arange(6.0).reshape(2, 3))
+    >>> pycauset.convert_file(os.path.join(d, "a.npy"), os.path.join(d, "a.pycauset"))
+    >>> pycauset.load(os.path.join(d, "a.pycauset")).shape
+    (2, 3)
+    """
+    _core._convert_file(_path(src), _path(dst))

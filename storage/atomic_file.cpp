@@ -1,0 +1,101 @@
+// AtomicFile: O_EXCL temp file in the target's directory, fsync, rename, fsync of the directory.
+#include "storage/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+#include "storage/errors.hpp"
+#include "storage/file_buffer.hpp"
+
+namespace pycauset {
+namespace {
+
+std::string directory_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string base_name_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 generator{std::random_device{}() ^ static_cast<std::uint64_t>(::getpid())};
+  const char* digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  std::uint64_t value = generator();
+  for (int i = 0; i < 10; ++i, value /= 36) out += digits[value % 36];
+  return out;
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
+  if (target_.empty() || target_.back() == '/') throw_io_error("saving to", target_, EISDIR);
+  directory_ = directory_of(target_);
+  struct stat existing {};
+  bool target_exists = ::stat(target_.c_str(), &existing) == 0;
+  if (target_exists && S_ISDIR(existing.st_mode)) throw_io_error("saving to", target_, EISDIR);
+  for (int attempt = 0; fd_ < 0; ++attempt) {
+    temp_ = directory_ + "/." + base_name_of(target_) + "." + random_suffix() + ".tmp";
+    // 0666 filtered by the umask: the same permissions a plain open() of the target would give.
+    fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ < 0 && (errno != EEXIST || attempt > 100)) throw_io_error("creating a temporary file to save", target_);
+  }
+  // Replacing a file keeps its permission bits (owner and group are the writer's, as with any new file).
+  if (target_exists && S_ISREG(existing.st_mode)) (void)::fchmod(fd_, existing.st_mode & 07777);
+}
+
+AtomicFile::~AtomicFile() { discard(); }
+
+void AtomicFile::discard() noexcept {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!committed_ && !temp_.empty()) {
+    ::unlink(temp_.c_str());
+    temp_.clear();
+  }
+}
+
+void AtomicFile::reserve(std::uint64_t size) {
+  if (size == 0) return;
+  int rc = ::posix_fallocate(fd_, 0, static_cast<off_t>(size));
+  if (rc == EOPNOTSUPP || rc == EINVAL) {
+    // File systems without fallocate: size the file; a full disk then surfaces from pwrite.
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw_io_error("sizing the file for", target_);
+  } else if (rc != 0) {
+    throw_io_error("reserving " + std::to_string(size) + " bytes for", target_, rc);
+  }
+}
+
+void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t n) {
+  pwrite_fully(fd_, data, n, offset, target_);
+}
+
+void AtomicFile::commit() {
+  if (::fsync(fd_) != 0) throw_io_error("flushing", target_);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw_io_error("closing", target_);
+  }
+  fd_ = -1;
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) throw_io_error("renaming the temporary file onto", target_);
+  committed_ = true;
+  // The rename is durable only once the directory entry is on disk.
+  int dir_fd = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    (void)::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+}  // namespace pycauset

@@ -1,0 +1,51 @@
+// Atomic replacement of a file: write a private temp file beside the target, then rename it over the target.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace pycauset {
+
+/// \brief Writes a new version of `target` so that readers see either the old file or the new one, whole.
+///
+/// The temp file `.<name>.<random>.tmp` is created exclusively (O_EXCL) in the target's directory,
+/// so the final rename never crosses file systems. `commit()` fsyncs the data, renames the temp file
+/// over the target and fsyncs the directory. If anything fails before the rename, or the object is
+/// destroyed without `commit()`, the temp file is unlinked and the target is untouched. A process that
+/// maps the old target keeps reading the old inode. Not thread-safe: one writer per object, although
+/// `write_at` of disjoint ranges may run from several threads.
+class AtomicFile {
+ public:
+  /// \brief Create the temp file for `target`. Throws IoError (ENOENT, EACCES, ...) naming the target.
+  explicit AtomicFile(std::string target);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  /// \brief Reserve `size` bytes on disk now, so a full disk or a file-size limit fails here, not midway.
+  void reserve(std::uint64_t size);
+
+  /// \brief Write `n` bytes at `offset` of the temp file (pwrite, retrying short writes). Throws IoError.
+  void write_at(std::uint64_t offset, const void* data, std::size_t n);
+
+  /// \brief Flush, rename over the target, flush the directory. Throws IoError; then the target is intact.
+  void commit();
+
+  /// \brief Return the final path.
+  const std::string& target() const noexcept { return target_; }
+
+  /// \brief Return the temp file's path (for diagnostics and tests).
+  const std::string& temp_path() const noexcept { return temp_; }
+
+ private:
+  void discard() noexcept;
+
+  std::string target_;
+  std::string directory_;
+  std::string temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace pycauset
