@@ -57,15 +57,17 @@ bool export_allowed(std::uint64_t nbytes) {
 
 void register_numpy_bridge(py::module_& m) {
   m.def("import_numpy", [](py::array source, const std::string& source_dtype, bool byteswapped,
-                           const std::string& target_dtype, int ndim) {
+                           const std::string& target_dtype, int ndim, const std::string& placement) {
     DType src = dtype_from_name(source_dtype), dst = dtype_from_name(target_dtype);
     StridedRegion in = region_of_ndarray(source, src, byteswapped);
+    Placement where = placement_from_name(placement);
     py::gil_scoped_release release;
-    Array out = Array::zeros(dst, ndim, in.rows, in.cols);
+    Array out = Array::zeros(dst, ndim, in.rows, in.cols, where);
     Buffer::Lease lease = Buffer::lease(out.buffer());
     copy_region(in, region_of(out, lease.data()));
     return out;
-  }, "Copy an ndarray (any strides and byte order) into a new governed array.");
+  }, "Copy an ndarray (any strides and byte order) into a new governed array.", py::arg("source"),
+     py::arg("source_dtype"), py::arg("byteswapped"), py::arg("target_dtype"), py::arg("ndim"), py::arg("placement") = "auto");
 
   m.def("assign_numpy", [](const Array& target, py::array source, const std::string& source_dtype, bool byteswapped) {
     StridedRegion in = region_of_ndarray(source, dtype_from_name(source_dtype), byteswapped);

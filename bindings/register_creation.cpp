@@ -10,11 +10,12 @@ namespace py = pybind11;
 namespace pycauset::bindings {
 
 void register_creation(py::module_& m) {
-  m.def("zeros", [](const std::string& dtype, int ndim, std::int64_t rows, std::int64_t cols) {
+  m.def("zeros", [](const std::string& dtype, int ndim, std::int64_t rows, std::int64_t cols, const std::string& placement) {
     DType d = dtype_from_name(dtype);
+    Placement where = placement_from_name(placement);
     py::gil_scoped_release release;
-    return Array::zeros(d, ndim, rows, cols);
-  });
+    return Array::zeros(d, ndim, rows, cols, where);
+  }, py::arg("dtype"), py::arg("ndim"), py::arg("rows"), py::arg("cols"), py::arg("placement") = "auto");
   m.def("random", [](const std::string& dtype, int ndim, std::int64_t rows, std::int64_t cols,
                      const std::string& distribution, double a, double b, std::uint64_t seed) {
     DType d = dtype_from_name(dtype);

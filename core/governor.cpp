@@ -114,6 +114,13 @@ std::uint64_t parse_byte_count(const std::string& text) {
   return value * multiplier;
 }
 
+Placement placement_from_name(const std::string& name) {
+  if (name == "auto") return Placement::Auto;
+  if (name == "ram") return Placement::Ram;
+  if (name == "file") return Placement::File;
+  throw ValueError("placement must be 'auto', 'ram' or 'file', got '" + name + "'");
+}
+
 class MemoryGovernor::Impl {
  public:
   // Recursive: dropping the last reference to a buffer inside make_room re-enters through on_destroy.

@@ -27,6 +27,9 @@ struct MemoryInfo {
 /// \brief Where a new buffer should go.
 enum class Placement { Auto, Ram, File };
 
+/// \brief Parse "auto", "ram" or "file" (tests and tools force a placement); throws ValueError.
+Placement placement_from_name(const std::string& name);
+
 /// \brief Decides placement of new buffers, spills least recently used RAM buffers, sizes tiles.
 ///
 /// A capped allocator decorator in the Arrow sense: every RAM byte of an array and every pooled

@@ -1,0 +1,193 @@
+"""NumPy interop: import from any layout, export with NumPy 2 semantics, buffers, the export guard."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pycauset
+from conftest import DTYPES, ODD_SHAPES, assert_eq, make_array, to_pycauset
+
+
+@pytest.mark.parametrize("shape", ODD_SHAPES, ids=str)
+def test_round_trip_every_dtype_and_storage(dtype, shape, storage):
+    a = make_array(shape, dtype)
+    assert_eq(to_pycauset(a, storage), a)
+
+
+@pytest.mark.parametrize("n", [1, 8, 9, 1000])
+def test_vector_round_trip(dtype, n, storage):
+    a = make_array((n,), dtype)
+    v = to_pycauset(a, storage)
+    assert isinstance(v, pycauset.Vector)
+    assert_eq(v, a)
+
+
+@pytest.mark.parametrize("view", ["transposed", "strided", "reversed", "byteswapped", "fortran"])
+def test_import_any_layout(dtype, view):
+    base = make_array((23, 19), dtype)
+    source = {
+        "transposed": base.T,
+        "strided": base[::2, 1::3],
+        "reversed": base[::-1, ::-2],
+        "byteswapped": base.astype(base.dtype.newbyteorder(">")) if base.dtype.itemsize > 1 else base,
+        "fortran": np.asfortranarray(base),
+    }[view]
+    m = pycauset.matrix(source)
+    assert m.dtype == base.dtype.newbyteorder("=")
+    assert_eq(m, np.ascontiguousarray(source).astype(base.dtype))
+
+
+@pytest.mark.parametrize("storage_kind", ["ram", "file"])
+def test_export_views_have_logical_values(dtype, storage_kind):
+    a = make_array((11, 13), dtype)
+    m = to_pycauset(a, storage_kind)
+    assert_eq(m.T, a.T)
+    assert_eq(m[1:9:3, ::-2], a[1:9:3, ::-2])
+    assert_eq(m[4], a[4])
+    assert_eq(m[:, 5], a[:, 5])
+    assert_eq(m.T[2:7, 3], a.T[2:7, 3])
+
+
+def test_nested_lists_and_rank_checks():
+    assert pycauset.matrix([[1, 2], [3, 4]]).dtype == np.int64
+    assert pycauset.matrix([[1.0, 2]]).dtype == np.float64
+    assert pycauset.vector([True, False]).dtype == np.bool_
+    assert pycauset.vector([1j, 2]).dtype == np.complex128
+    with pytest.raises(ValueError, match="rank 0"):
+        pycauset.matrix(np.float64(3))
+    with pytest.raises(ValueError, match="rank 3"):
+        pycauset.matrix(np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="rank 1"):
+        pycauset.matrix(np.zeros(3))
+    with pytest.raises(ValueError, match="rank 2"):
+        pycauset.vector(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("bad", [np.zeros(3, np.float16), np.array(["a", "b"]), np.array([object(), 1], dtype=object),
+                                 np.zeros(3, "datetime64[s]")])
+def test_unsupported_dtypes_raise_type_error_naming_them(bad):
+    with pytest.raises(TypeError, match="supported dtypes are: bool, int8"):
+        pycauset.vector(bad)
+
+
+def test_explicit_dtype_converts_unsupported_source():
+    v = pycauset.vector(np.array([1.5, 2.5], np.float16), dtype=np.float32)
+    assert_eq(v, np.array([1.5, 2.5], np.float32))
+
+
+def test_asarray_is_zero_copy_and_read_only_for_ram():
+    m = pycauset.matrix(np.arange(12.0).reshape(3, 4))
+    view = np.asarray(m)
+    assert not view.flags.writeable
+    m[0, 0] = 42.0
+    assert view[0, 0] == 42.0  # shares memory
+    with pytest.raises(ValueError):
+        view[0, 0] = 1.0
+
+
+def test_buffer_protocol_strides_follow_views():
+    m = pycauset.matrix(np.zeros((3, 5)))
+    assert memoryview(m).strides == (40, 8)
+    assert memoryview(m.T).strides == (8, 40)
+    assert memoryview(m).readonly
+    with pytest.raises(BufferError):
+        memoryview(pycauset.vector([True, False]))  # bit-packed: no raw buffer
+
+
+def test_exports_pin_the_buffer_until_released():
+    m = pycauset.matrix(np.ones((4, 4)))
+    view = np.asarray(m)
+    assert m._exports == 1
+    del view
+    assert m._exports == 0
+
+
+def test_array_copy_semantics_numpy2():
+    m = pycauset.matrix(np.ones((2, 2)))
+    copied = np.array(m)
+    assert copied.flags.writeable and copied.flags.owndata
+    b = pycauset.vector([True, False, True])
+    assert_eq(np.asarray(b), np.array([True, False, True]))
+    with pytest.raises(ValueError, match="avoid copy"):
+        np.array(b, copy=False)
+    assert np.asarray(m, dtype=np.float32).dtype == np.float32
+
+
+def test_to_numpy_copy_false_warns_when_it_must_copy():
+    b = pycauset.vector([True, False])
+    with pytest.warns(UserWarning, match="bit-packed"):
+        out = pycauset.to_numpy(b, copy=False)
+    assert_eq(out, np.array([True, False]))
+    m = pycauset.matrix(np.ones((2, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shared = pycauset.to_numpy(m, copy=False)
+    assert not shared.flags.writeable
+
+
+def test_export_guard_for_file_backed_objects():
+    m = to_pycauset(np.arange(6.0).reshape(2, 3), "file")
+    assert issubclass(pycauset.ExportGuardError, MemoryError)
+    for export in (np.asarray, np.array, pycauset.to_numpy):
+        with pytest.raises(pycauset.ExportGuardError, match=r"48 bytes.*allow_huge=True"):
+            export(m)
+    assert_eq(pycauset.to_numpy(m, allow_huge=True), np.arange(6.0).reshape(2, 3))
+    with pytest.warns(UserWarning, match="spill file"):
+        pycauset.to_numpy(m, copy=False, allow_huge=True)
+
+
+def test_export_max_bytes_applies_to_ram_objects_too():
+    m = pycauset.matrix(np.zeros((10, 10)))
+    pycauset.set_export_max_bytes(100)
+    try:
+        assert pycauset.get_export_max_bytes() == 100
+        with pytest.raises(pycauset.ExportGuardError, match=r"800 bytes.*export limit of 100 bytes.*allow_huge"):
+            np.asarray(m)
+        with pytest.raises(pycauset.ExportGuardError):
+            pycauset.to_numpy(m)
+        assert pycauset.to_numpy(m, allow_huge=True).shape == (10, 10)
+        small = pycauset.vector(np.zeros(5))
+        assert np.asarray(small).shape == (5,)
+    finally:
+        pycauset.set_export_max_bytes(None)
+    assert pycauset.get_export_max_bytes() is None
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 1001])
+def test_packbits_matches_numpy(n, storage):
+    bits = make_array((n,), "bool", seed=n)
+    v = to_pycauset(bits, storage)
+    packed = np.asarray(v.packbits())
+    np.testing.assert_array_equal(packed, np.packbits(bits))
+    m = to_pycauset(make_array((5, 13), "bool"), storage)
+    np.testing.assert_array_equal(np.asarray(m.packbits()), np.packbits(pycauset.to_numpy(m, allow_huge=True)))
+    view = m[1:4, 2:11:2]  # not contiguous: packed from a copy
+    np.testing.assert_array_equal(np.asarray(view.packbits()), np.packbits(pycauset.to_numpy(view, allow_huge=True)))
+    with pytest.raises(TypeError, match="bool"):
+        pycauset.vector([1, 2]).packbits()
+
+
+def test_packbits_is_zero_copy_for_contiguous_bits():
+    v = pycauset.vector(np.ones(64, bool))
+    packed = v.packbits()
+    view = np.asarray(packed)
+    assert v._exports == 1 and not view.flags.writeable
+    del view
+    assert v._exports == 0
+
+
+def test_memmap_larger_than_budget_streams_to_a_spill_file(tmp_path, budget):
+    path = tmp_path / "big.dat"
+    rows, cols = 1024, 512  # 4 MiB of float64
+    mm = np.memmap(path, dtype=np.float64, mode="w+", shape=(rows, cols))
+    mm[:] = np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+    mm.flush()
+    budget(2**20)
+    before = pycauset.memory_info()["ram_bytes"]
+    m = pycauset.matrix(np.memmap(path, dtype=np.float64, mode="r", shape=(rows, cols)))
+    assert m.storage == "file"
+    assert pycauset.memory_info()["ram_bytes"] == before
+    assert m[rows - 1, cols - 1] == rows * cols - 1
+    np.testing.assert_array_equal(pycauset.to_numpy(m[::97, ::31], allow_huge=True), mm[::97, ::31])
