@@ -1,0 +1,453 @@
+"""pycauset.save / load / convert_file: round trips, read-only mapping, corrupt files, atomicity, .npy."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import pycauset
+
+from conftest import DTYPES, ODD_SHAPES, make_array
+
+HEADER = 4096  # payload offset of every .pycauset file
+VECTOR_LENGTHS = [1, 2, 37]
+
+
+def _make(a):
+    return pycauset.matrix(a) if a.ndim == 2 else pycauset.vector(a)
+
+
+def _numpy(obj):
+    return pycauset.to_numpy(obj, allow_huge=True)
+
+
+def _assert_exact(obj, expected):
+    """Saving must be lossless: same dtype, shape and bits as NumPy."""
+    got = _numpy(obj)
+    assert got.dtype == expected.dtype, f"dtype {got.dtype} != {expected.dtype}"
+    assert got.shape == expected.shape, f"shape {got.shape} != {expected.shape}"
+    np.testing.assert_array_equal(got, expected)
+
+
+def _leftovers(directory, keep):
+    """Files in `directory` other than `keep` (temp files of a failed save would show up here)."""
+    return sorted(set(os.listdir(directory)) - set(keep))
+
+
+# ---------------------------------------------------------------------------------------- round trips
+@pytest.mark.parametrize("shape", ODD_SHAPES, ids=str)
+def test_round_trip_matrix(tmp_path, dtype, shape):
+    a = make_array(shape, dtype, seed=1)
+    path = tmp_path / "m.pycauset"
+    pycauset.save(pycauset.matrix(a), path)
+    loaded = pycauset.load(path, verify=True)
+    assert isinstance(loaded, pycauset.Matrix)
+    _assert_exact(loaded, a)
+
+
+@pytest.mark.parametrize("n", VECTOR_LENGTHS)
+def test_round_trip_vector(tmp_path, dtype, n):
+    a = make_array((n,), dtype, seed=2)
+    path = tmp_path / "v.pycauset"
+    pycauset.save(pycauset.vector(a), path)
+    loaded = pycauset.load(path, verify=True)
+    assert isinstance(loaded, pycauset.Vector)
+    _assert_exact(loaded, a)
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        ("T", lambda m: m.T, lambda a: a.T),
+        ("strided", lambda m: m[1:12:3, ::-2], lambda a: a[1:12:3, ::-2]),
+        ("T-slice", lambda m: m.T[2:9, 1:], lambda a: a.T[2:9, 1:]),
+        ("column", lambda m: m[:, 3], lambda a: a[:, 3]),
+        ("row", lambda m: m[5], lambda a: a[5]),
+        ("reversed-row", lambda m: m[4, ::-1], lambda a: a[4, ::-1]),
+    ],
+    ids=lambda v: v[0],
+)
+def test_round_trip_views(tmp_path, dtype, view):
+    _, of_pycauset, of_numpy = view
+    a = make_array((13, 11), dtype, seed=3)
+    path = tmp_path / "view.pycauset"
+    pycauset.save(of_pycauset(pycauset.matrix(a)), path)
+    _assert_exact(pycauset.load(path, verify=True), np.ascontiguousarray(of_numpy(a)))
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0,)], ids=str)
+def test_round_trip_empty(tmp_path, shape):
+    a = np.zeros(shape)
+    path = tmp_path / "e.pycauset"
+    pycauset.save(_make(a), path)
+    _assert_exact(pycauset.load(path, verify=True), a)
+    assert os.path.getsize(path) == HEADER
+
+
+def test_save_accepts_numpy_and_pathlike(tmp_path):
+    a = np.arange(10, dtype=np.int32)
+    pycauset.save(a, str(tmp_path / "a.pycauset"))
+    pycauset.save(a, os.fsencode(tmp_path / "b.pycauset"))
+    _assert_exact(pycauset.load(tmp_path / "a.pycauset"), a)
+    _assert_exact(pycauset.load(str(tmp_path / "b.pycauset")), a)
+
+
+def test_payload_is_row_major_after_page_aligned_header(tmp_path):
+    a = make_array((5, 9), "float64", seed=4)
+    path = tmp_path / "m.pycauset"
+    pycauset.save(pycauset.matrix(a).T, path)
+    raw = path.read_bytes()
+    assert raw[:16] == b"\x89PYCAUSET\r\n\x1a\n\0\0\0"
+    assert struct.unpack_from("<I", raw, 16)[0] == 1  # format version
+    assert raw[24:31] == b"float64"
+    assert struct.unpack_from("<QQQQ", raw, 48) == (9, 5, HEADER, a.nbytes)
+    assert len(raw) == HEADER + a.nbytes
+    np.testing.assert_array_equal(np.frombuffer(raw, "<f8", offset=HEADER).reshape(9, 5), a.T)
+
+
+def test_bool_payload_is_packbits(tmp_path):
+    b = make_array((7, 13), "bool", seed=5)  # 91 bits: the last byte is partial
+    path = tmp_path / "b.pycauset"
+    pycauset.save(pycauset.matrix(b)[::-1], path)
+    payload = path.read_bytes()[HEADER:]
+    assert payload == np.packbits(b[::-1].ravel()).tobytes()  # padding bits are zero
+
+
+def test_file_backed_source_larger_than_budget(tmp_path, budget):
+    budget(2**20)
+    a = make_array((700, 300), "float64", seed=6)  # 1.6 MiB: lives in a spill file
+    m = pycauset.matrix(a)
+    assert m.storage == "file"
+    pycauset.save(m, tmp_path / "m.pycauset")
+    pycauset.save(m.T[::3], tmp_path / "t.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "m.pycauset", verify=True), a)
+    _assert_exact(pycauset.load(tmp_path / "t.pycauset", verify=True), a.T[::3])
+
+
+# ---------------------------------------------------------------------------------------- load: mapping
+def test_load_maps_read_only(tmp_path):
+    a = make_array((20, 30), "float32", seed=7)
+    path = tmp_path / "m.pycauset"
+    pycauset.save(pycauset.matrix(a), path)
+    loaded = pycauset.load(path)
+    assert loaded.storage == "file"
+    assert loaded.path == str(path)
+    assert loaded._read_only_file
+    assert loaded.T.storage == "file" and loaded[2:5].path == str(path)
+
+
+def test_mutation_after_load_copies_on_write(tmp_path, dtype):
+    a = make_array((4, 6), dtype, seed=8)
+    path = tmp_path / "m.pycauset"
+    pycauset.save(pycauset.matrix(a), path)
+    before = path.read_bytes()
+    loaded = pycauset.load(path)
+    new_value = not a[0, 0] if dtype == "bool" else a[0, 0] + 1
+    loaded[0, 0] = new_value
+    assert loaded[0, 0] == new_value
+    assert not loaded._read_only_file
+    assert path.read_bytes() == before
+    expected = a.copy()
+    expected[0, 0] = new_value
+    _assert_exact(loaded, expected)
+    _assert_exact(pycauset.load(path), a)
+
+
+def test_save_onto_the_file_it_was_loaded_from(tmp_path):
+    a = make_array((50, 40), "int64", seed=9)
+    path = tmp_path / "m.pycauset"
+    pycauset.save(pycauset.matrix(a), path)
+    loaded = pycauset.load(path)
+    pycauset.save(loaded.T, path)  # reads the old mapping while writing the new file
+    _assert_exact(loaded, a)  # the old inode stays mapped
+    _assert_exact(pycauset.load(path, verify=True), a.T)
+    pycauset.save(loaded, path)
+    _assert_exact(pycauset.load(path, verify=True), a)
+    assert _leftovers(tmp_path, ["m.pycauset"]) == []
+
+
+# ---------------------------------------------------------------------------------------- load: bad files
+@pytest.fixture
+def saved(tmp_path):
+    a = make_array((64, 64), "float64", seed=10)
+    path = tmp_path / "m.pycauset"
+    pycauset.save(pycauset.matrix(a), path)
+    return path
+
+
+def _patch(path, offset, data):
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + len(data)] = data
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("offset", [24, 40, 50, 72, 100, 4000], ids=lambda o: f"byte{o}")
+def test_corrupt_header_byte(saved, offset):
+    raw = saved.read_bytes()
+    _patch(saved, offset, bytes([raw[offset] ^ 0x10]))
+    with pytest.raises(ValueError, match="corrupt.*header checksum") as info:
+        pycauset.load(saved)
+    assert str(saved) in str(info.value)
+
+
+def test_truncated_payload(saved):
+    raw = saved.read_bytes()
+    saved.write_bytes(raw[:-1])
+    with pytest.raises(ValueError, match="truncated") as info:
+        pycauset.load(saved)
+    assert str(saved) in str(info.value)
+
+
+def test_truncated_header(saved):
+    saved.write_bytes(saved.read_bytes()[:100])
+    with pytest.raises(ValueError, match="truncated"):
+        pycauset.load(saved)
+
+
+def test_trailing_bytes_are_corruption(saved):
+    with open(saved, "ab") as f:
+        f.write(b"\0" * 8)
+    with pytest.raises(ValueError, match="corrupt.*after the payload"):
+        pycauset.load(saved)
+
+
+@pytest.mark.parametrize("content", [b"", b"hello", bytes(np.random.default_rng(0).integers(0, 256, 9000, np.uint8))],
+                         ids=["empty", "text", "random"])
+def test_foreign_file(tmp_path, content):
+    path = tmp_path / "x.pycauset"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a pycauset file") as info:
+        pycauset.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_npy_passed_to_load(tmp_path):
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(5.0))
+    with pytest.raises(ValueError, match=r"not a pycauset file.*\.npy.*convert_file"):
+        pycauset.load(path)
+
+
+def test_future_version(saved):
+    _patch(saved, 16, struct.pack("<I", 7))
+    with pytest.raises(ValueError, match="format version 7.*reads format version 1.*upgrade"):
+        pycauset.load(saved)
+
+
+def test_missing_file_is_oserror(tmp_path):
+    with pytest.raises(OSError) as info:
+        pycauset.load(tmp_path / "nope.pycauset")
+    assert info.value.errno == errno.ENOENT
+
+
+def test_verify_catches_flipped_payload_byte(saved):
+    raw = saved.read_bytes()
+    offset = HEADER + 12345
+    _patch(saved, offset, bytes([raw[offset] ^ 0x01]))
+    loaded = pycauset.load(saved)  # O(1) load does not read the payload
+    assert loaded.shape == (64, 64)
+    with pytest.raises(ValueError, match="corrupt.*payload checksum") as info:
+        pycauset.load(saved, verify=True)
+    assert str(saved) in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------- failed saves
+_FSIZE_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys
+    import numpy as np, pycauset
+    m = pycauset.matrix(np.ones((256, 256)))  # 512 KiB payload, over the limit set next
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+    try:
+        pycauset.save(m, sys.argv[1])
+    except OSError as e:
+        print(json.dumps({"errno": e.errno, "message": str(e)}))
+    else:
+        print(json.dumps({"errno": None}))
+    """
+)
+
+
+def test_save_over_file_size_limit_keeps_previous_file(tmp_path):
+    path = tmp_path / "m.pycauset"
+    previous = make_array((10, 10), "float64", seed=11)
+    pycauset.save(pycauset.matrix(previous), path)
+    before = path.read_bytes()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", _FSIZE_CHILD, str(path)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["errno"] == errno.EFBIG
+    assert "file-size limit" in result["message"] and str(path) in result["message"]
+    assert path.read_bytes() == before
+    assert _leftovers(tmp_path, ["m.pycauset"]) == []
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MiB tmpfs (needs root and a working `mount`)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_save_on_full_disk(tiny_disk):
+    path = tiny_disk / "m.pycauset"
+    previous = make_array((8, 8), "int32", seed=12)
+    pycauset.save(pycauset.matrix(previous), path)
+    before = path.read_bytes()
+    with pytest.raises(OSError, match="disk is full") as info:
+        pycauset.save(pycauset.zeros((512, 512)), path)  # 2 MiB on a 1 MiB disk
+    assert info.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before
+    assert _leftovers(tiny_disk, ["m.pycauset"]) == []
+    _assert_exact(pycauset.load(path, verify=True), previous)
+
+
+def test_save_into_missing_directory(tmp_path):
+    with pytest.raises(OSError) as info:
+        pycauset.save(pycauset.zeros((2, 2)), tmp_path / "missing" / "m.pycauset")
+    assert info.value.errno == errno.ENOENT
+    assert "missing" in str(info.value)
+
+
+def test_save_onto_a_directory(tmp_path):
+    with pytest.raises(OSError) as info:
+        pycauset.save(pycauset.zeros((2, 2)), tmp_path)
+    assert info.value.errno == errno.EISDIR
+
+
+# ---------------------------------------------------------------------------------------- convert_file
+def test_convert_npy_to_pycauset(tmp_path, dtype):
+    a = make_array((9, 14), dtype, seed=13)
+    np.save(tmp_path / "a.npy", a)
+    pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "a.pycauset", verify=True), a)
+
+
+def test_convert_pycauset_to_npy(tmp_path, dtype):
+    a = make_array((11, 6), dtype, seed=14)
+    pycauset.save(pycauset.matrix(a), tmp_path / "a.pycauset")
+    pycauset.convert_file(tmp_path / "a.pycauset", tmp_path / "a.npy")
+    back = np.load(tmp_path / "a.npy")
+    assert back.dtype == a.dtype and back.shape == a.shape
+    np.testing.assert_array_equal(back, a)
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy", mmap_mode="r"), a)
+
+
+@pytest.mark.parametrize("n", [1, 9, 100])
+def test_convert_vectors_both_ways(tmp_path, n):
+    a = make_array((n,), "bool", seed=15)
+    np.save(tmp_path / "a.npy", a)
+    pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
+    loaded = pycauset.load(tmp_path / "a.pycauset", verify=True)
+    assert isinstance(loaded, pycauset.Vector)
+    _assert_exact(loaded, a)
+    pycauset.convert_file(tmp_path / "a.pycauset", tmp_path / "b.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), a)
+
+
+@pytest.mark.parametrize("dtype_name", ["float64", "int16", "complex64", "uint32"])
+def test_convert_fortran_order_and_big_endian(tmp_path, dtype_name):
+    a = make_array((7, 12), dtype_name, seed=16)
+    for name, variant in [("f", np.asfortranarray(a)), ("be", a.astype(a.dtype.newbyteorder(">"))),
+                          ("fbe", np.asfortranarray(a.astype(a.dtype.newbyteorder(">"))))]:
+        np.save(tmp_path / f"{name}.npy", variant)
+        pycauset.convert_file(tmp_path / f"{name}.npy", tmp_path / f"{name}.pycauset")
+        _assert_exact(pycauset.load(tmp_path / f"{name}.pycauset", verify=True), a)
+
+
+def test_convert_npy_version_2_header(tmp_path):
+    a = make_array((3, 5), "int64", seed=17)
+    with open(tmp_path / "a.npy", "wb") as f:
+        np.lib.format.write_array(f, a, version=(2, 0))
+    pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "a.pycauset"), a)
+
+
+def test_convert_larger_than_budget(tmp_path, budget):
+    budget(2 * 2**20)
+    src = tmp_path / "big.npy"
+    big = np.lib.format.open_memmap(src, mode="w+", dtype=np.float64, shape=(1200, 700))  # 6.4 MiB
+    big[:] = np.arange(big.size, dtype=np.float64).reshape(big.shape) % 1013
+    big.flush()
+    del big
+    pycauset.convert_file(src, tmp_path / "big.pycauset")
+    loaded = pycauset.load(tmp_path / "big.pycauset", verify=True)
+    assert loaded.storage == "file" and loaded.shape == (1200, 700)
+    pycauset.convert_file(tmp_path / "big.pycauset", tmp_path / "back.npy")
+    expected = np.load(src, mmap_mode="r")
+    np.testing.assert_array_equal(np.load(tmp_path / "back.npy", mmap_mode="r"), expected)
+    assert loaded[1199, 699] == expected[1199, 699]
+
+
+@pytest.mark.parametrize("shape", [(), (2, 3, 4)], ids=["rank0", "rank3"])
+def test_convert_rejects_rank(tmp_path, shape):
+    np.save(tmp_path / "a.npy", np.zeros(shape))
+    with pytest.raises(ValueError, match=f"rank-{len(shape)}"):
+        pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
+    assert not (tmp_path / "a.pycauset").exists()
+
+
+@pytest.mark.parametrize("bad", [np.zeros(3, np.float16), np.array(["a", "b"]), np.zeros(2, "M8[ns]")],
+                         ids=["float16", "str", "datetime"])
+def test_convert_rejects_dtype(tmp_path, bad):
+    np.save(tmp_path / "a.npy", bad)
+    with pytest.raises(TypeError, match="does not support.*supported dtypes are: bool, int8"):
+        pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
+
+
+def test_convert_rejects_object_and_structured(tmp_path):
+    np.save(tmp_path / "o.npy", np.array([1, None], dtype=object), allow_pickle=True)
+    with pytest.raises(TypeError, match="object"):
+        pycauset.convert_file(tmp_path / "o.npy", tmp_path / "o.pycauset")
+    np.save(tmp_path / "s.npy", np.zeros(2, dtype=[("x", "<f8"), ("y", "<i4")]))
+    with pytest.raises(TypeError, match="structured"):
+        pycauset.convert_file(tmp_path / "s.npy", tmp_path / "s.pycauset")
+
+
+@pytest.mark.parametrize("pair", [("a.npy", "b.npy"), ("a.pycauset", "b.pycauset"), ("a.txt", "b.pycauset"),
+                                  ("a.npy", "b.npz")], ids=lambda p: "->".join(p))
+def test_convert_rejects_extension_pairs(tmp_path, pair):
+    with pytest.raises(ValueError, match=r"\.npy -> \.pycauset and \.pycauset -> \.npy"):
+        pycauset.convert_file(tmp_path / pair[0], tmp_path / pair[1])
+
+
+def test_convert_truncated_and_foreign_npy(tmp_path):
+    a = np.arange(100.0)
+    np.save(tmp_path / "a.npy", a)
+    raw = (tmp_path / "a.npy").read_bytes()
+    (tmp_path / "t.npy").write_bytes(raw[:-8])
+    with pytest.raises(ValueError, match="truncated"):
+        pycauset.convert_file(tmp_path / "t.npy", tmp_path / "t.pycauset")
+    (tmp_path / "x.npy").write_bytes(b"not numpy at all")
+    with pytest.raises(ValueError, match="not a NumPy .npy file"):
+        pycauset.convert_file(tmp_path / "x.npy", tmp_path / "x.pycauset")
+    assert _leftovers(tmp_path, ["a.npy", "t.npy", "x.npy"]) == []
+
+
+def test_convert_corrupt_container_keeps_previous_target(tmp_path):
+    pycauset.save(pycauset.matrix(np.eye(4)), tmp_path / "a.pycauset")
+    _patch(tmp_path / "a.pycauset", 50, b"\xff")
+    np.save(tmp_path / "a.npy", np.arange(3))
+    before = (tmp_path / "a.npy").read_bytes()
+    with pytest.raises(ValueError, match="corrupt"):
+        pycauset.convert_file(tmp_path / "a.pycauset", tmp_path / "a.npy")
+    assert (tmp_path / "a.npy").read_bytes() == before
