@@ -1,12 +1,43 @@
-// Matrix products: direct BLAS path and the out-of-core tiled GEMM.
+// Matrix products: _core.matmul (direct BLAS path and out-of-core tiled GEMM) and tile I/O counters.
+#include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 
 #include "bindings/bindings.hpp"
+#include "core/kernels/gemm.hpp"
+#include "core/tiles/tile_io.hpp"
 
 namespace py = pybind11;
 
 namespace pycauset::bindings {
 
-void register_matmul(py::module_& m) {}
+void register_matmul(py::module_& m) {
+  m.def(
+      "matmul",
+      [](const Array& a, const Array& b, py::object progress) {
+        GemmProgress report;
+        if (!progress.is_none()) {
+          // Called from the kernel thread without the GIL: take it just for the Python callback.
+          report = [progress](std::uint64_t done, std::uint64_t total) {
+            py::gil_scoped_acquire gil;
+            progress(done, total);
+          };
+        }
+        py::gil_scoped_release release;
+        return matmul(a, b, report);
+      },
+      py::arg("a"), py::arg("b"), py::arg("progress") = py::none(),
+      "Return a @ b with NumPy's matmul rules (vector @ vector gives a 1 x 1 matrix). `progress`, if given, is "
+      "called as progress(done, total) in multiply-add units.");
+  m.def(
+      "tile_io_stats",
+      []() {
+        tiles::TileIoStats s = tiles::tile_io_stats();
+        py::dict out;
+        out["bytes_read"] = s.bytes_read;
+        out["bytes_written"] = s.bytes_written;
+        return out;
+      },
+      "Cumulative bytes the tile kernels read from and wrote to file-backed storage (pread/pwrite).");
+}
 
 }  // namespace pycauset::bindings

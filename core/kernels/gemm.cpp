@@ -1,0 +1,37 @@
+// matmul: NumPy's shape and dtype rules around the one tiled GEMM kernel.
+#include "core/kernels/gemm.hpp"
+
+#include <string>
+
+#include "core/kernels/gemm_internal.hpp"
+#include "core/tiles/tile_io.hpp"
+#include "storage/errors.hpp"
+
+namespace pycauset {
+
+Array matmul(const Array& a, const Array& b, const GemmProgress& progress) {
+  // NumPy: a vector on the left is a row (1, k) -- already our storage form -- and on the right a column (k, 1).
+  const Array left = a;
+  const Array right = b.ndim() == 1 ? tiles::transpose_view(b) : b;
+  const std::int64_t m = left.rows(), k = left.cols(), n = right.cols();
+  if (right.rows() != k) {
+    throw ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                     "(n?,k),(k,m?)->(n?,m?) (size " + std::to_string(right.rows()) + " is different from " +
+                     std::to_string(k) + ")");
+  }
+  const DType dtype = promote_types(a.dtype(), b.dtype());
+  Array c;
+  {
+    // Pin the operands while the result is placed: the governor must not spill them to make room.
+    const Buffer::Lease pin_a = Buffer::lease(a.buffer());
+    const Buffer::Lease pin_b = Buffer::lease(b.buffer());
+    c = Array::zeros(dtype, 2, m, n);
+    // An empty inner dimension leaves the zeros of the empty sum, as NumPy does.
+    if (m > 0 && n > 0 && k > 0) detail::tiled_gemm(left, right, c, progress);
+  }
+  if (a.ndim() == 1 && b.ndim() == 2) return Array(c.buffer(), dtype, 1, 1, n, 0, n, 1);
+  if (a.ndim() == 2 && b.ndim() == 1) return Array(c.buffer(), dtype, 1, 1, m, 0, m, 1);
+  return c;  // matrix @ matrix, or the 1 x 1 inner product of two vectors
+}
+
+}  // namespace pycauset

@@ -1,0 +1,38 @@
+// Private pieces of the GEMM kernel shared between gemm.cpp, gemm_ooc.cpp, gemm_blas.cpp, gemm_integer.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "core/array.hpp"
+#include "core/kernels/gemm.hpp"
+#include "core/tiles/tile_io.hpp"
+
+namespace pycauset::detail {
+
+/// \brief One operand of a tile product: pointer to element (0, 0), its layout and leading dimension.
+struct TileOperand {
+  const void* data = nullptr;
+  tiles::TileLayout layout = tiles::TileLayout::RowMajor;
+  std::int64_t ld = 0;
+};
+
+/// \brief Compute C = A B (accumulate = false) or C += A B (accumulate = true) on dense tiles.
+///
+/// A is m x k, B is k x n, both in their layout; C is row-major m x n with leading dimension ldc.
+/// All three hold elements of the compute dtype the function was made for.
+using TileProduct = void (*)(std::int64_t m, std::int64_t n, std::int64_t k, const TileOperand& a,
+                             const TileOperand& b, void* c, std::int64_t ldc, bool accumulate);
+
+/// \brief Return the BLAS ?gemm tile product for float32/64, complex64/128 (nullptr for other dtypes).
+TileProduct blas_tile_product(DType dtype) noexcept;
+
+/// \brief Return the typed, TBB-parallel tile product for integer and bool dtypes (nullptr otherwise).
+///
+/// It requires B in RowMajor layout (the inner loop runs along rows of B and C).
+TileProduct integer_tile_product(DType dtype) noexcept;
+
+/// \brief Compute c = a @ b for 2-D views a (m x k), b (k x n) into the contiguous, zero-filled,
+///        freshly allocated c (m x n, dtype = compute dtype), streaming tiles as the budget requires.
+void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgress& progress);
+
+}  // namespace pycauset::detail
