@@ -1,0 +1,220 @@
+"""Spill files from Python: LRU spilling with values intact, the per-process directory's lifecycle,
+two processes sharing a spill root, and full-disk / file-size-limit failures."""
+from __future__ import annotations
+
+import errno
+import gc
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pycauset
+
+MiB = 2**20
+
+
+def _env(**updates) -> dict:
+    """Environment for a child interpreter that imports the same pycauset as this one."""
+    env = dict(os.environ)
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(pycauset.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([package_root, env.get("PYTHONPATH", "")])
+    env.pop("PYCAUSET_MEMORY_LIMIT", None)
+    env.update(updates)
+    return env
+
+
+def _run_python(code: str, **env_updates) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=_env(**env_updates),
+                          capture_output=True, text=True, timeout=120)
+
+
+def _spill_dirs(root: Path) -> list[Path]:
+    base = root / f"pycauset-{os.getuid()}"
+    return sorted(p for p in base.iterdir() if p.is_dir()) if base.exists() else []
+
+
+def test_objects_beyond_a_tiny_budget_live_in_spill_files(budget):
+    budget(MiB)
+    data = np.random.default_rng(1).random((400, 400))           # 1.28 MB > 1 MiB budget
+    before = pycauset.memory_info()
+    m = pycauset.matrix(data)
+    assert m.storage == "file"
+    path = Path(m.path)
+    spill_dir = Path(before["spill_dir"])
+    assert path.parent == spill_dir
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(spill_dir.stat().st_mode) == 0o700
+    info = pycauset.memory_info()
+    assert info["file_bytes"] - before["file_bytes"] == data.nbytes
+    assert info["file_objects"] - before["file_objects"] == 1
+    np.testing.assert_array_equal(pycauset.to_numpy(m, allow_huge=True), data)
+    del m
+    gc.collect()
+    assert not path.exists()
+    assert pycauset.memory_info()["file_bytes"] == before["file_bytes"]
+
+
+def test_lru_victims_are_spilled_and_reload_intact(budget):
+    budget(MiB)
+    rng = np.random.default_rng(2)
+    data = [rng.random((180, 180)) for _ in range(3)]             # 259 200 bytes each: all three fit
+    a, b, c = (pycauset.matrix(d) for d in data)
+    assert (a.storage, b.storage, c.storage) == ("ram", "ram", "ram")
+    pycauset.to_numpy(a)                                          # a is now the most recently used
+    spills = pycauset.memory_info()["spills"]
+    d_data = rng.random((200, 300))                               # 480 000 bytes: someone must go
+    d = pycauset.matrix(d_data)
+    assert pycauset.memory_info()["spills"] > spills
+    assert b.storage == "file"                                    # least recently used goes first
+    assert a.storage == "ram"
+    assert d.storage == "ram"
+    for obj, expected in zip((a, b, c, d), (*data, d_data)):
+        np.testing.assert_array_equal(pycauset.to_numpy(obj, allow_huge=True), expected)
+    # Spilled objects stay fully usable: views and writes go to the file.
+    np.testing.assert_array_equal(pycauset.to_numpy(b.T, allow_huge=True), data[1].T)
+
+
+def test_spill_directory_lives_under_pycauset_spill_dir_and_is_removed_at_exit(tmp_path):
+    result = _run_python("""
+        import json, os, pycauset
+        pycauset.set_memory_limit(2**20)
+        m = pycauset.zeros((500, 500))
+        info = pycauset.memory_info()
+        print(json.dumps({"dir": info["spill_dir"], "path": m.path, "pid": os.getpid(),
+                          "exists": os.path.exists(m.path)}))
+    """, PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    base = tmp_path / f"pycauset-{os.getuid()}"
+    assert Path(report["dir"]).parent == base
+    assert Path(report["dir"]).name.startswith(f"{report['pid']}-")
+    assert report["exists"] and Path(report["path"]).parent == Path(report["dir"])
+    assert stat.S_IMODE(base.stat().st_mode) == 0o700
+    assert not Path(report["dir"]).exists(), "the spill directory must be removed at normal exit"
+
+
+def test_dead_process_directory_is_removed_by_the_next_start(tmp_path):
+    crashed = _run_python("""
+        import os, pycauset
+        pycauset.set_memory_limit(2**20)
+        m = pycauset.zeros((500, 500))
+        print(pycauset.memory_info()["spill_dir"], flush=True)
+        os._exit(0)   # no atexit hooks: like a crash, the directory stays behind
+    """, PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert crashed.returncode == 0, crashed.stderr
+    left = Path(crashed.stdout.strip())
+    assert left.exists() and len(list(left.iterdir())) == 2        # lock file + spill file
+    nxt = _run_python("""
+        import os, pycauset
+        print(pycauset.memory_info()["spill_dir"])
+    """, PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert nxt.returncode == 0, nxt.stderr
+    assert not left.exists()
+    assert _spill_dirs(tmp_path) == []                               # and the second one cleaned up too
+
+
+_WORKER = """
+    import sys, numpy as np, pycauset
+    seed = int(sys.argv[1])
+    rng = np.random.default_rng(seed)
+    data = [rng.random((150, 150)) for _ in range(24)]      # 24 x 180 000 bytes under a 1 MiB budget
+    objects = [pycauset.matrix(d) for d in data]
+    for round in range(3):
+        for obj, d in zip(objects, data):
+            got = pycauset.to_numpy(obj, allow_huge=True)
+            if not np.array_equal(got, d):
+                sys.exit(f"worker {seed}: values changed in round {round}")
+    info = pycauset.memory_info()
+    assert info["spills"] > 0 and info["file_objects"] > 0, info
+    print(info["spill_dir"], info["spills"])
+"""
+
+
+def test_two_processes_spilling_in_one_root_do_not_disturb_each_other(tmp_path):
+    env = _env(PYCAUSET_SPILL_DIR=str(tmp_path), PYCAUSET_MEMORY_LIMIT="1M", PYCAUSET_NUM_THREADS="1")
+    workers = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(_WORKER), str(seed)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in (11, 12)]
+    outputs = [w.communicate(timeout=180) for w in workers]
+    for worker, (out, err) in zip(workers, outputs):
+        assert worker.returncode == 0, err
+    dirs = [out.split()[0] for out, _ in outputs]
+    assert dirs[0] != dirs[1]
+    assert _spill_dirs(tmp_path) == []
+
+
+_FSIZE_CHILD = """
+    import errno, resource, signal, numpy as np, pycauset
+    pycauset.set_memory_limit(8 * 2**20)
+    keep = np.random.default_rng(5).random((500, 500))          # 2 MB, in RAM under the 8 MiB budget
+    a = pycauset.matrix(keep)
+    assert a.storage == "ram"
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)               # else the kernel kills us at the limit
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20))
+    try:
+        pycauset.zeros((1100, 1100))                            # 9.7 MB > budget: a new spill file
+    except OSError as error:
+        assert error.errno == errno.EFBIG, error
+        assert "file-size limit" in str(error), error
+        print("new:", error)
+    else:
+        raise SystemExit("no OSError for a spill file beyond RLIMIT_FSIZE")
+    try:
+        pycauset.zeros((900, 900))                              # 6.5 MB: fits only if `a` spills, which fails
+    except OSError as error:
+        assert error.errno == errno.EFBIG, error
+        print("spill:", error)
+    else:
+        raise SystemExit("no OSError when spilling beyond RLIMIT_FSIZE")
+    assert a.storage == "ram"
+    assert np.array_equal(pycauset.to_numpy(a), keep)           # the failed spill left `a` intact
+"""
+
+
+def test_file_size_limit_during_spill_raises_a_clear_oserror(tmp_path):
+    result = _run_python(_FSIZE_CHILD, PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "new:" in result.stdout and "spill:" in result.stdout
+    assert _spill_dirs(tmp_path) == []
+
+
+_ENOSPC_CHILD = """
+    import errno, numpy as np, pycauset
+    pycauset.set_memory_limit(2**20)
+    try:
+        pycauset.zeros((1000, 1000))                            # 8 MB on a 4 MiB file system
+    except OSError as error:
+        assert error.errno == errno.ENOSPC, error
+        assert "disk is full" in str(error) and "PYCAUSET_SPILL_DIR" in str(error), error
+        print("ok:", error)
+    else:
+        raise SystemExit("no OSError on a full disk")
+    smaller = pycauset.zeros((400, 400))                        # 1.28 MB: a spill file that fits the disk
+    assert smaller.storage == "file"
+"""
+
+
+def test_full_disk_during_spill_raises_a_clear_oserror():
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    mount_point = Path(tempfile.mkdtemp(prefix="pycauset-tmpfs-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        mount_point.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        result = _run_python(_ENOSPC_CHILD, PYCAUSET_SPILL_DIR=str(mount_point))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ok:" in result.stdout
+        assert _spill_dirs(mount_point) == []
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+        mount_point.rmdir()
