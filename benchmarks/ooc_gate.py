@@ -147,7 +147,7 @@ def _fmt_mib(x) -> str:
 
 def _print_table(results: list[dict]) -> None:
     head = (f"{'op':8} {'side':9} {'wall s':>8} {'GFLOP/s':>8} {'read MiB':>9} {'write MiB':>9} "
-            f"{'rchar MiB':>9} {'anon pk':>8} {'cg peak':>8} {'majflt':>7} {'check':>9}")
+            f"{'rchar MiB':>9} {'anon +':>7} {'cg peak':>8} {'majflt':>7} {'check':>9}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -157,8 +157,16 @@ def _print_table(results: list[dict]) -> None:
         io = r["io"]
         check = r.get("check_rel_error", r.get("check_residual"))
         print(f"{r['op']:8} {r['side']:9} {r['seconds']:8.2f} {r['gflops']:8.1f} {_fmt_mib(io['read_bytes']):>9} "
-              f"{_fmt_mib(io['write_bytes']):>9} {_fmt_mib(io['rchar']):>9} {_fmt_mib(r['anon_peak_bytes']):>8} "
+              f"{_fmt_mib(io['write_bytes']):>9} {_fmt_mib(io['rchar']):>9} "
+              f"{_fmt_mib(r['anon_peak_bytes'] - r['anon_baseline_bytes']):>7} "
               f"{_fmt_mib(r['cgroup_peak_bytes']):>8} {r['major_faults']:7d} {check:9.1e}")
+
+
+def _print_legend() -> None:
+    print("read/write MiB: block-layer bytes (/proc/self/io read_bytes/write_bytes); rchar: bytes through "
+          "read syscalls (pread; mmap faults are not counted); anon +: peak RssAnon above the process's "
+          "idle RssAnon; cg peak: cgroup memory.max_usage_in_bytes (anonymous + page cache); "
+          "check: sampled relative error (matmul) or scaled residual (inverse)")
 
 
 def _verdicts(results: list[dict], ram: dict | None, ops: list[str]) -> tuple[list[str], bool]:
@@ -238,6 +246,7 @@ def main(argv=None) -> int:
     ram = _in_ram_references(args.ram_size or min(n, 4096))
     print()
     _print_table(results)
+    _print_legend()
     print(f"in-RAM references at n={ram['n']}: DGEMM {ram['dgemm_gflops']:.1f} GFLOP/s, "
           f"numpy.linalg.inv {ram['inv_gflops']:.1f} GFLOP/s (2n^3 flops for both)")
     lines, ok = _verdicts(results, ram, ops)

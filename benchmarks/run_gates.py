@@ -1,0 +1,53 @@
+"""Run the SPEC §8 benchmark gates (conversion, out-of-core) one after the other and summarise.
+
+Usage::
+
+    python benchmarks/run_gates.py --ci       # CI size: conversion gate + out-of-core gate at N=8192, 256 MiB
+    python benchmarks/run_gates.py --quick    # smoke run (out-of-core gate at N=1024, 2 MiB)
+
+Each gate runs in its own process (the conversion gate pins NumPy's threads at import time); their JSON
+results go to benchmarks/results/. Exit status 0 only when every gate passes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--ci", action="store_true", help="CI size (default)")
+    mode.add_argument("--quick", action="store_true", help="tiny smoke run")
+    ap.add_argument("--only", help="comma-separated subset of conversion,ooc")
+    args = ap.parse_args(argv)
+    gates = {
+        "conversion": [sys.executable, os.path.join(_HERE, "conversion_gate.py")]
+        + (["--reps", "3", "--warmup", "1", "--out", os.path.join(_HERE, "results", "conversion_gate_quick.json")]
+           if args.quick else []),
+        "ooc": [sys.executable, os.path.join(_HERE, "ooc_gate.py")] + (["--quick"] if args.quick else []),
+    }
+    wanted = args.only.split(",") if args.only else list(gates)
+    unknown = [g for g in wanted if g not in gates]
+    if unknown:
+        ap.error(f"unknown gate(s) {unknown}; choose from {sorted(gates)}")
+    outcome = {}
+    for name in wanted:
+        print(f"=== {name} gate: {' '.join(gates[name][1:])}", flush=True)
+        t0 = time.perf_counter()
+        code = subprocess.call(gates[name])
+        outcome[name] = (code, time.perf_counter() - t0)
+        print(flush=True)
+    print("=== summary")
+    for name, (code, seconds) in outcome.items():
+        print(f"{name:11} {'PASS' if code == 0 else f'FAIL (exit status {code})'}  ({seconds:.0f} s)")
+    return 0 if all(code == 0 for code, _ in outcome.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
