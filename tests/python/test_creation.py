@@ -1,0 +1,91 @@
+"""Factories and pycauset.random."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pycauset
+from conftest import DTYPES, assert_eq
+
+
+@pytest.mark.parametrize("shape", [5, (5,), (3, 4), (1, 1), (0, 3)], ids=str)
+def test_zeros_ones_full_empty(dtype, shape):
+    assert_eq(pycauset.zeros(shape, dtype=dtype), np.zeros(shape, dtype=dtype))
+    assert_eq(pycauset.empty(shape, dtype=dtype), np.zeros(shape, dtype=dtype))
+    assert_eq(pycauset.ones(shape, dtype=dtype), np.ones(shape, dtype=dtype))
+    assert_eq(pycauset.full(shape, 3, dtype=dtype), np.full(shape, 3, dtype=dtype))
+
+
+def test_default_dtype_and_classes():
+    assert pycauset.zeros((2, 2)).dtype == np.float64
+    assert isinstance(pycauset.zeros(3), pycauset.Vector)
+    assert isinstance(pycauset.ones((3, 1)), pycauset.Matrix)
+
+
+@pytest.mark.parametrize("n,m", [(1, None), (4, None), (3, 5), (5, 3), (0, 2)])
+def test_eye(n, m, dtype):
+    assert_eq(pycauset.eye(n, m, dtype=dtype), np.eye(n, m, dtype=dtype))
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match="rank 3"):
+        pycauset.zeros((2, 2, 2))
+    with pytest.raises(ValueError, match="negative"):
+        pycauset.zeros((-1, 2))
+    with pytest.raises(TypeError, match="supported dtypes"):
+        pycauset.zeros(3, dtype=np.float16)
+
+
+def test_matrix_of_pycauset_object_copies():
+    a = pycauset.matrix([[1.0, 2.0]])
+    b = pycauset.matrix(a)
+    b[0, 0] = 9.0
+    assert a[0, 0] == 1.0
+    assert pycauset.matrix(a, dtype=np.int32).dtype == np.int32
+    assert isinstance(pycauset.Matrix([[1, 2]]), pycauset.Matrix)
+
+
+@pytest.mark.parametrize("dist", ["uniform", "normal"])
+def test_random_is_reproducible_and_thread_count_independent(dist):
+    generate = getattr(pycauset.random, dist)
+    threads = pycauset.get_num_threads()
+    try:
+        pycauset.set_num_threads(1)
+        one = pycauset.to_numpy(generate((300, 257), seed=42))
+        pycauset.set_num_threads(2)
+        two = pycauset.to_numpy(generate((300, 257), seed=42))
+    finally:
+        pycauset.set_num_threads(threads)
+    np.testing.assert_array_equal(one, two)
+    other = pycauset.to_numpy(generate((300, 257), seed=43))
+    assert not np.array_equal(one, other)
+
+
+def test_random_values_have_the_right_distribution():
+    u = pycauset.to_numpy(pycauset.random.uniform(200_000, low=-2, high=3, seed=1))
+    assert u.min() >= -2 and u.max() < 3
+    assert abs(u.mean() - 0.5) < 0.02 and abs(u.var() - 25 / 12) < 0.05
+    z = pycauset.to_numpy(pycauset.random.normal(200_000, loc=1, scale=2, seed=2))
+    assert abs(z.mean() - 1) < 0.03 and abs(z.std() - 2) < 0.03
+    # A prefix of the flattened stream does not depend on the shape it was drawn into.
+    flat = pycauset.to_numpy(pycauset.random.uniform(12, seed=9))
+    square = pycauset.to_numpy(pycauset.random.uniform((3, 4), seed=9))
+    np.testing.assert_array_equal(flat.reshape(3, 4), square)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
+def test_random_every_numeric_dtype(dtype):
+    r = pycauset.random.uniform((4, 5), low=0, high=10, seed=3, dtype=dtype)
+    values = pycauset.to_numpy(r)
+    assert values.dtype == np.dtype(dtype)
+    assert np.all(values.real >= 0) and np.all(values.real < 10)
+    with pytest.raises(TypeError, match="bool"):
+        pycauset.random.uniform(3, dtype=bool)
+
+
+def test_random_larger_than_budget_lands_in_a_file(budget):
+    budget(2**20)
+    r = pycauset.random.normal((600, 600), seed=5)
+    assert r.storage == "file"
+    small = pycauset.random.normal((600, 600), seed=5)
+    assert r[599, 599] == small[599, 599]
