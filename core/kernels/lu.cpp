@@ -1,0 +1,76 @@
+// Shared helpers of the LU-based linear algebra: dtype rules, square checks, direct/out-of-core choice.
+#include "core/kernels/lu.hpp"
+
+#include <chrono>
+
+#include "core/governor.hpp"
+
+namespace pycauset {
+
+LinalgMethod linalg_method_from_name(const std::string& name) {
+  if (name == "auto") return LinalgMethod::Auto;
+  if (name == "direct") return LinalgMethod::Direct;
+  if (name == "ooc") return LinalgMethod::OutOfCore;
+  throw ValueError("method must be 'auto', 'direct' or 'ooc', got '" + name + "'");
+}
+
+DType factor_dtype(DType dtype) {
+  switch (dtype) {
+    case DType::Float32:
+    case DType::Float64:
+    case DType::Complex64:
+    case DType::Complex128: return dtype;
+    default: return DType::Float64;  // bool and integers, as numpy.linalg
+  }
+}
+
+void check_square(const Array& a, const char* op) {
+  if (a.ndim() != 2) {
+    throw LinAlgError(std::string(op) + ": 1-dimensional array given. Array must be at least two-dimensional");
+  }
+  if (a.rows() != a.cols()) {
+    throw LinAlgError(std::string(op) + ": Last 2 dimensions of the array must be square, got shape (" +
+                      std::to_string(a.rows()) + ", " + std::to_string(a.cols()) + ")");
+  }
+  if (a.rows() >= (std::int64_t{1} << 31)) {
+    throw ValueError(std::string(op) + ": order " + std::to_string(a.rows()) + " exceeds LAPACK's 32-bit limit");
+  }
+}
+
+Array as_dtype(const Array& a, DType dtype) { return a.dtype() == dtype ? a : a.copy_as(dtype); }
+
+bool direct_path_fits(std::uint64_t bytes) {
+  auto& gov = MemoryGovernor::instance();
+  return bytes <= gov.limit() && gov.tile_budget(bytes) >= bytes;
+}
+
+bool use_direct_path(LinalgMethod method, std::uint64_t direct_bytes) {
+  if (method == LinalgMethod::Direct) return true;
+  if (method == LinalgMethod::OutOfCore) return false;
+  return direct_path_fits(direct_bytes);
+}
+
+namespace detail {
+
+namespace {
+double now_seconds() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void ProgressCounter::add(double flops) {
+  done_ += flops;
+  if (!fn_) return;
+  double t = now_seconds();
+  if (t - last_report_ < 0.05) return;  // the bar redraws at most ~20 times a second
+  last_report_ = t;
+  fn_(std::min(done_, total_), total_);
+}
+
+void ProgressCounter::finish() {
+  if (fn_) fn_(total_, total_);
+}
+
+}  // namespace detail
+}  // namespace pycauset

@@ -1,0 +1,165 @@
+// Out-of-core LU: left-looking column panels with full-column partial pivoting (see lu_ooc.hpp).
+#include "core/kernels/lu_ooc.hpp"
+
+#include <algorithm>
+#include <complex>
+#include <utility>
+
+#include "core/governor.hpp"
+#include "core/kernels/lu_blas_internal.hpp"
+#include "core/tiles/tile_io.hpp"
+
+namespace pycauset {
+
+std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers) {
+  if (n <= 0) return 1;
+  const std::uint64_t per_column = static_cast<std::uint64_t>(buffers) * n * item;
+  const std::uint64_t budget = MemoryGovernor::instance().tile_budget(per_column * n);
+  std::int64_t b = static_cast<std::int64_t>(budget / per_column);
+  b = std::clamp<std::int64_t>(b, 1, n);
+  if (b > 64 && b < n) b -= b % 32;
+  return b;
+}
+
+namespace {
+
+/// Apply the interchanges pivots[first:last) to a column-major block whose first row is row r0 of M.
+template <class T>
+void apply_interchanges(T* block, std::int64_t ld, std::int64_t cols, std::int64_t r0,
+                        const std::vector<std::int64_t>& pivots, std::int64_t first, std::int64_t last) {
+  if (first >= last) return;
+  // Column by column: each column (ld elements) stays in cache while its swaps run.
+  for (std::int64_t c = 0; c < cols; ++c) {
+    T* col = block + c * ld - r0;
+    for (std::int64_t i = first; i < last; ++i) {
+      const std::int64_t p = pivots[i];
+      if (p != i) std::swap(col[i], col[p]);
+    }
+  }
+}
+
+// Flop counts in real multiply-add pairs x 2 (complex work is counted as real work; only the ratio
+// done / total reaches the progress bar).
+double getrf_flops(double m, double n) { return m * n * n - n * n * n / 3.0; }
+double trsm_flops(double m, double n) { return m * m * n; }
+double gemm_flops(double m, double n, double k) { return 2.0 * m * n * k; }
+
+}  // namespace
+
+template <class T>
+OocLu<T>::OocLu(const Array& a, std::int64_t panel_width, detail::ProgressCounter& progress, bool stop_on_singular)
+    : n_(a.rows()), b_(std::max<std::int64_t>(1, std::min(panel_width, a.rows()))) {
+  pivots_.assign(n_, 0);
+  diagonal_.assign(n_, T(0));
+  factor(a, progress, stop_on_singular);
+}
+
+template <class T>
+void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool stop_on_singular) {
+  const DType dt = dtype_traits<T>::id;
+  const std::int64_t N = n_;
+  auto& gov = MemoryGovernor::instance();
+  factor_ = Array::zeros(dt, 2, N, N, Placement::File);
+  Buffer::Lease input = Buffer::lease(a.buffer());
+  Buffer::Lease output = Buffer::lease(factor_.buffer());
+  const std::size_t panel_bytes = static_cast<std::size_t>(N) * b_ * sizeof(T);
+  PooledBuffer work = gov.acquire_tile(panel_bytes);
+  PooledBuffer stream0 = gov.acquire_tile(panel_bytes);
+  PooledBuffer stream1 = gov.acquire_tile(panel_bytes);
+  T* A = work.as<T>();  // the working panel M(:, J0:J1), column-major, leading dimension N
+  std::vector<int> ipiv(b_);
+  tiles::IoWorker io;
+
+  for (std::int64_t J = 0; J < panel_count(); ++J) {
+    const std::int64_t J0 = panel_begin(J), J1 = panel_end(J), w = J1 - J0;
+    // 1. A_J = M(:, J) = rows J0:J1 of the input, then every interchange chosen so far.
+    tiles::read_block(a, input, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
+    apply_interchanges(A, N, w, 0, pivots_, 0, J0);
+
+    // 2. Left-looking update by every earlier panel K: U_KJ = L_KK^{-1} A_KJ, A_{K1:,J} -= L_{K1:,K} U_KJ.
+    if (J > 0) {
+      std::vector<typename PanelStream<T>::Read> reads;
+      for (std::int64_t K = 0; K < J; ++K) reads.push_back({K, panel_begin(K), N});
+      PanelStream<T> stream(*this, std::move(reads), stream0.as<T>(), stream1.as<T>(), io);
+      for (std::int64_t K = 0; K < J; ++K) {
+        const std::int64_t K0 = panel_begin(K), K1 = panel_end(K), wk = K1 - K0, ld = N - K0;
+        const T* L = stream.next();  // rows K0:N of panel K: L_KK\U_KK on top, L_{K1:N,K} below
+        lapack::trsm<T>('L', 'L', 'N', 'U', wk, w, T(1), L, ld, A + K0, N);
+        lapack::gemm<T>('N', 'N', N - K1, w, wk, T(-1), L + wk, ld, A + K0, N, T(1), A + K1, N);
+        progress.add(trsm_flops(wk, w) + gemm_flops(N - K1, w, wk));
+      }
+    }
+
+    // 3. Factor the tall panel over all remaining rows: pivots may come from any row below J0.
+    const int info = lapack::getrf(static_cast<int>(N - J0), static_cast<int>(w), A + J0, static_cast<int>(N),
+                                   ipiv.data());
+    if (info > 0) {
+      singular_ = true;
+      if (stop_on_singular) throw LinAlgError("Singular matrix");
+    }
+    for (std::int64_t i = 0; i < w; ++i) {
+      pivots_[J0 + i] = J0 + ipiv[i] - 1;
+      diagonal_[J0 + i] = A[i * N + J0 + i];
+    }
+    factored_ = J1;
+    progress.add(getrf_flops(N - J0, w));
+
+    // 4. Store the panel (one contiguous run of the factor file).
+    tiles::write_block(factor_, output, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
+  }
+}
+
+template <class T>
+void OocLu<T>::read_panel(std::int64_t k, std::int64_t r0, std::int64_t r1, T* dst) const {
+  const std::int64_t K0 = panel_begin(k), K1 = panel_end(k), w = K1 - K0, ld = r1 - r0;
+  Buffer::Lease lease = Buffer::lease(factor_.buffer());
+  // Row i of the factor array is column i of M, so rows [r0, r1) of panel k arrive column-major.
+  tiles::read_block(factor_, lease, tiles::Block{K0, w, r0, ld}, dst, ld, dtype_traits<T>::id,
+                    tiles::TileLayout::RowMajor);
+  // The panel was stored with interchanges [0, K1) applied; later ones touch only rows >= K1.
+  if (r1 > K1 && K1 < factored_) {
+    apply_interchanges(dst, ld, w, r0, pivots_, K1, factored_);
+  }
+}
+
+template <class T>
+PanelStream<T>::PanelStream(const OocLu<T>& lu, std::vector<Read> reads, T* buffer0, T* buffer1,
+                            tiles::IoWorker& io)
+    : lu_(lu), reads_(std::move(reads)), buffers_{buffer0, buffer1}, io_(io) {
+  if (!reads_.empty()) submit(0);
+}
+
+template <class T>
+PanelStream<T>::~PanelStream() {
+  // Never leave the worker writing into buffers the caller is about to release.
+  for (auto& f : pending_) {
+    if (f.valid()) f.wait();
+  }
+}
+
+template <class T>
+void PanelStream<T>::submit(std::size_t i) {
+  T* dst = buffers_[i % 2];
+  const Read r = reads_[i];
+  const OocLu<T>* lu = &lu_;
+  pending_[i % 2] = io_.submit([lu, dst, r] { lu->read_panel(r.panel, r.r0, r.r1, dst); });
+}
+
+template <class T>
+T* PanelStream<T>::next() {
+  const std::size_t i = next_++;
+  pending_[i % 2].get();  // rethrows an I/O error of the read
+  if (i + 1 < reads_.size()) submit(i + 1);
+  return buffers_[i % 2];
+}
+
+template class OocLu<float>;
+template class OocLu<double>;
+template class OocLu<std::complex<float>>;
+template class OocLu<std::complex<double>>;
+template class PanelStream<float>;
+template class PanelStream<double>;
+template class PanelStream<std::complex<float>>;
+template class PanelStream<std::complex<double>>;
+
+}  // namespace pycauset

@@ -1,0 +1,357 @@
+"""pycauset.linalg: inverse, solve, determinants, Hermitian eigen-decomposition and norms.
+
+Every function accepts pycauset objects, NumPy arrays and nested lists, and follows
+``numpy.linalg``: bool and integer input computes in float64, float32/complex64 stay single
+precision, and a singular matrix raises ``numpy.linalg.LinAlgError``.
+
+When operands and result fit the memory budget (``pycauset.set_memory_limit``) one LAPACK
+sequence runs on RAM buffers. Otherwise ``inv``, ``solve``, ``det`` and ``slogdet`` run an
+out-of-core blocked LU (left-looking column panels with partial pivoting over full columns) whose
+factor and result live in spill files; see ``documentation/internals/lu.md``.
+"""
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from contextlib import contextmanager
+
+import numpy as np
+
+from ._array import _wrap, asarray_like
+from ._dtypes import _core
+
+__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "eigh", "norm", "SlogdetResult", "EighResult"]
+
+LinAlgError = np.linalg.LinAlgError
+
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SlogdetResult.__doc__ = "Result of slogdet: det = sign * exp(logabsdet) (as numpy.linalg.SlogdetResult)."
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+EighResult.__doc__ = "Result of eigh: ascending eigenvalues and unit eigenvectors in columns."
+
+
+def __dir__():
+    return sorted(__all__)
+
+
+@contextmanager
+def _progress_callback(progress, label):
+    """Yield a ``callback(done_flops, total_flops)`` drawing a progress bar, or None."""
+    if not progress:
+        yield None
+        return
+    from ._progress import ProgressBar  # imported lazily: only long operations that asked need it
+
+    with ProgressBar(label, unit="flop") as bar:
+        yield bar.update_to
+
+
+def _square_operand(a):
+    return asarray_like(a)
+
+
+def inv(a, *, progress=False):
+    """Return the inverse of a square matrix.
+
+    Parameters
+    ----------
+    a : Matrix or array_like, shape (n, n)
+        The matrix to invert. Bool and integer input computes in float64.
+    progress : bool, optional
+        Show a progress bar with rate and ETA (useful for out-of-core sizes).
+
+    Returns
+    -------
+    Matrix
+        ``inv(a)``, in RAM when it fits the memory budget, else file-backed.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If ``a`` is not square or is singular (an exactly zero pivot).
+
+    Notes
+    -----
+    Direct path: LAPACK ``getrf`` + ``getri``. Out-of-core path: blocked LU with partial pivoting
+    over full columns into a spill file, then the inverse column block by column block with
+    triangular solves (``trsm``/``gemm`` on streamed panels). The input is never modified.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> a = pycauset.matrix([[4.0, 7.0], [2.0, 6.0]])
+    >>> pycauset.to_numpy(pycauset.linalg.inv(a)).round(2).tolist()
+    [[0.6, -0.7], [-0.2, 0.4]]
+    """
+    a = _square_operand(a)
+    with _progress_callback(progress, "inv") as callback:
+        return _wrap(_core.inv(a, "auto", callback))
+
+
+def solve(a, b, *, progress=False):
+    """Solve ``a @ x = b`` for ``x`` with one LU factorisation (the inverse is never formed).
+
+    Parameters
+    ----------
+    a : Matrix or array_like, shape (n, n)
+        Coefficient matrix.
+    b : Vector, Matrix or array_like, shape (n,) or (n, k)
+        Right-hand side(s). A 1-D ``b`` gives a 1-D ``x`` (NumPy 2 rule).
+    progress : bool, optional
+        Show a progress bar with rate and ETA.
+
+    Returns
+    -------
+    Vector or Matrix
+        ``x`` with the dtype NumPy would give (promotion of ``a`` and ``b``, at least float).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If ``a`` is not square or is singular.
+    ValueError
+        If ``b`` does not have ``n`` rows.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> x = pycauset.linalg.solve([[3.0, 1.0], [1.0, 2.0]], [9.0, 8.0])
+    >>> pycauset.to_numpy(x).tolist()
+    [2.0, 3.0]
+    """
+    a = _square_operand(a)
+    b = asarray_like(b)
+    with _progress_callback(progress, "solve") as callback:
+        return _wrap(_core.solve(a, b, "auto", callback))
+
+
+def _slogdet_scalars(a):
+    sign, logabsdet, dtype_name = _core.slogdet(a)
+    dtype = np.dtype(dtype_name)
+    real = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+    sign = dtype.type(sign) if dtype.kind == "c" else dtype.type(sign.real)
+    return sign, real.type(logabsdet)
+
+
+def slogdet(a):
+    """Return the sign and the natural log of the absolute value of the determinant.
+
+    Parameters
+    ----------
+    a : Matrix or array_like, shape (n, n)
+
+    Returns
+    -------
+    SlogdetResult
+        ``(sign, logabsdet)`` as NumPy scalars: ``sign`` is +-1 (a unit complex number for complex
+        input) and ``det = sign * exp(logabsdet)``. A singular matrix gives ``(0, -inf)``.
+
+    Notes
+    -----
+    Computed from the LU diagonal (sum of logarithms, so no overflow for large n) and the parity
+    of the row interchanges; out of core when the matrix exceeds the memory budget.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> sign, logabsdet = pycauset.linalg.slogdet([[1.0, 2.0], [3.0, 4.0]])
+    >>> float(sign), round(float(logabsdet), 6)
+    (-1.0, 0.693147)
+    """
+    return SlogdetResult(*_slogdet_scalars(_square_operand(a)))
+
+
+def det(a):
+    """Return the determinant of a square matrix (a NumPy scalar).
+
+    Parameters
+    ----------
+    a : Matrix or array_like, shape (n, n)
+
+    Returns
+    -------
+    numpy scalar
+        ``sign * exp(logabsdet)`` from :func:`slogdet` (as NumPy computes it; may overflow to inf
+        where ``slogdet`` does not). 0 for a singular matrix.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> round(float(pycauset.linalg.det([[1.0, 2.0], [3.0, 4.0]])), 12)
+    -2.0
+    """
+    sign, logabsdet = _slogdet_scalars(_square_operand(a))
+    with np.errstate(over="ignore"):
+        return sign * np.exp(logabsdet).astype(sign.dtype)
+
+
+def eigh(a, UPLO="L"):
+    """Return the eigenvalues and eigenvectors of a Hermitian (real symmetric) matrix.
+
+    Parameters
+    ----------
+    a : Matrix or array_like, shape (n, n)
+        Only the triangle named by ``UPLO`` is read.
+    UPLO : {'L', 'U'}, optional
+        Use the lower (default) or upper triangle.
+
+    Returns
+    -------
+    EighResult
+        ``(w, v)``: ascending real eigenvalues (Vector) and unit eigenvectors in the columns of
+        ``v`` (Matrix), so ``a @ v[:, i] = w[i] * v[:, i]``.
+
+    Raises
+    ------
+    MemoryError
+        If the matrix, its eigenvectors and LAPACK's workspace (about four n x n matrices) exceed
+        the memory budget: eigh runs in RAM only; raise the budget with
+        ``pycauset.set_memory_limit``.
+    numpy.linalg.LinAlgError
+        If ``a`` is not square or the algorithm does not converge.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> w, v = pycauset.linalg.eigh([[2.0, 1.0], [1.0, 2.0]])
+    >>> pycauset.to_numpy(w).round(6).tolist()
+    [1.0, 3.0]
+    """
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
+    w, v = _core.eigh(_square_operand(a), UPLO)
+    return EighResult(_wrap(w), _wrap(v))
+
+
+# ----------------------------------------------------------------------------------------------
+# norm: streamed over row blocks, so any size works within the budget.
+
+def _block_rows(obj):
+    """Return how many rows (or elements of a vector) to export per block (about 8 MiB)."""
+    row_bytes = obj.dtype.itemsize * (obj.shape[-1] if obj.ndim == 2 else 1)
+    return max(1, (8 << 20) // max(1, row_bytes))
+
+
+def _blocks(obj):
+    """Yield consecutive NumPy copies of row blocks of a Matrix (elements of a Vector)."""
+    from ._interop import to_numpy
+
+    n = obj.shape[0]
+    step = _block_rows(obj)
+    for start in range(0, n, step):
+        blk = to_numpy(obj[start:start + step], copy=True, allow_huge=True)
+        yield blk if blk.dtype.kind in "fc" else blk.astype(np.float64)  # as numpy.linalg.norm
+
+
+def _vector_norm(x, ord):
+    """Vector norm of a 1-D pycauset object streamed in blocks (NumPy's definitions)."""
+    if ord is None or ord == 2:
+        acc = 0.0
+        for blk in _blocks(x):
+            acc += float(np.vdot(blk, blk).real)
+        return math.sqrt(acc)
+    if ord == np.inf:
+        return max((float(np.abs(blk).max(initial=0.0)) for blk in _blocks(x)), default=0.0)
+    if ord == -np.inf:
+        return min((float(np.abs(blk).min(initial=np.inf)) for blk in _blocks(x)), default=np.inf)
+    if ord == 0:
+        return float(sum(int(np.count_nonzero(blk)) for blk in _blocks(x)))
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order {ord!r} for vectors")
+    acc = 0.0
+    for blk in _blocks(x):
+        acc += float(np.sum(np.abs(blk) ** ord))
+    return acc ** (1.0 / ord)
+
+
+def _abs_sums(x, axis):
+    """Return sums of |x| along ``axis`` (0: per column, 1: per row) as a NumPy vector."""
+    if axis == 0:
+        total = np.zeros(x.shape[1])
+        for blk in _blocks(x):
+            total += np.abs(blk).sum(axis=0)
+        return total
+    return np.concatenate([np.abs(blk).sum(axis=1) for blk in _blocks(x)] or [np.zeros(0)])
+
+
+def _fits_budget(x) -> bool:
+    from ._config import get_memory_limit
+
+    return 4 * x.nbytes <= get_memory_limit()
+
+
+def _matrix_norm(x, ord):
+    """Matrix norm of a 2-D pycauset object (NumPy's definitions)."""
+    if ord is None or ord == "fro":
+        acc = 0.0
+        for blk in _blocks(x):
+            acc += float(np.vdot(blk, blk).real)
+        return math.sqrt(acc)
+    if ord in (1, -1):
+        sums = _abs_sums(x, 0)
+        return float(sums.max() if ord == 1 else sums.min())
+    if ord in (np.inf, -np.inf):
+        sums = _abs_sums(x, 1)
+        return float(sums.max() if ord == np.inf else sums.min())
+    if ord in (2, -2, "nuc"):
+        if not _fits_budget(x):
+            raise NotImplementedError(
+                f"norm(ord={ord!r}) of a matrix needs its singular values; pycauset computes them in RAM "
+                f"only and this {x.shape[0]}x{x.shape[1]} matrix ({x.nbytes} bytes) exceeds the memory "
+                "budget: raise it with pycauset.set_memory_limit, or use ord='fro' / 1 / inf")
+        from ._interop import to_numpy
+
+        return float(np.linalg.norm(to_numpy(x, allow_huge=True), ord))
+    raise ValueError(f"Invalid norm order {ord!r} for matrices")
+
+
+def norm(x, ord=None, axis=None):
+    """Return a matrix or vector norm, as ``numpy.linalg.norm``.
+
+    Parameters
+    ----------
+    x : Matrix, Vector or array_like
+    ord : {None, 'fro', 'nuc', inf, -inf, int, float}, optional
+        Vectors: None/2 (Euclidean), inf, -inf, 0 (count of nonzeros), any p. Matrices: None/'fro'
+        (Frobenius), 1, -1, inf, -inf, and 2, -2, 'nuc' (singular values, in RAM only).
+    axis : {None, 0, 1}, optional
+        For a matrix, compute vector norms along this axis and return them as a NumPy array.
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Raises
+    ------
+    NotImplementedError
+        For ord=2, -2 or 'nuc' of a matrix larger than the memory budget (no out-of-core SVD).
+
+    Notes
+    -----
+    The data are streamed in row blocks of about 8 MiB, so file-backed objects of any size work.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> pycauset.linalg.norm(pycauset.vector([3.0, 4.0]))
+    5.0
+    """
+    x = asarray_like(x)
+    if axis is None:
+        return _vector_norm(x, ord) if x.ndim == 1 else _matrix_norm(x, ord)
+    if x.ndim == 1:
+        if axis not in (0, -1):
+            raise ValueError(f"axis {axis} is out of bounds for a 1-D vector")
+        return _vector_norm(x, ord)
+    if axis not in (0, 1, -1, -2):
+        raise ValueError(f"axis {axis} is out of bounds for a 2-D matrix; use None, 0 or 1")
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order {ord!r} for vectors")
+    axis = axis % 2
+    if axis == 1:
+        parts = [np.linalg.norm(blk, ord=ord, axis=1) for blk in _blocks(x)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    full = x.T if hasattr(x, "T") else x
+    parts = [np.linalg.norm(blk, ord=ord, axis=1) for blk in _blocks(full)]
+    return np.concatenate(parts) if parts else np.zeros(0)
