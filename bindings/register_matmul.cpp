@@ -35,9 +35,10 @@ void register_matmul(py::module_& m) {
         py::dict out;
         out["bytes_read"] = s.bytes_read;
         out["bytes_written"] = s.bytes_written;
+        out["wait_seconds"] = s.wait_seconds;
         return out;
       },
-      "Cumulative bytes the tile kernels read from and wrote to file-backed storage (pread/pwrite).");
+      "Cumulative bytes the tile kernels read from and wrote to file-backed storage (pread/pwrite), and seconds kernels waited for I/O.");
 }
 
 }  // namespace pycauset::bindings

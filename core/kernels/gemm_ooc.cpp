@@ -18,6 +18,7 @@
 // makes exactly one tile product: with RAM operands and result, one BLAS call on the RAM buffers
 // (the direct path).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <future>
 #include <vector>
@@ -82,6 +83,17 @@ struct Operand {
   bool tiled() const { return whole.data == nullptr; }
 };
 
+/// Wait for `f` (rethrowing its exception), counting the time as I/O the pipeline did not hide.
+void await(std::future<void>& f) {
+  if (!f.valid()) return;
+  if (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    auto t0 = std::chrono::steady_clock::now();
+    f.wait();
+    tiles::add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  f.get();
+}
+
 /// The tile product's view of `block` of operand `x` held in `slot` (or in place).
 TileOperand operand_view(Operand& x, const Block& block, int slot) {
   if (!x.tiled()) {
@@ -90,7 +102,7 @@ TileOperand operand_view(Operand& x, const Block& block, int slot) {
                                                                     : block.c0 * x.whole.ld + block.r0;
     return TileOperand{x.whole.data + at * item, x.whole.layout, x.whole.ld};
   }
-  if (x.ready[slot].valid()) x.ready[slot].get();  // rethrows a failed read
+  await(x.ready[slot]);  // rethrows a failed read
   return TileOperand{x.slot[slot].data(), x.layout, x.layout == TileLayout::RowMajor ? block.nc : block.nr};
 }
 
@@ -213,7 +225,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     if (c_tiled) {
       if (step.first_p) {
         c_current ^= 1;
-        if (c_written[c_current].valid()) c_written[c_current].get();  // its previous block is on disk
+        await(c_written[c_current]);  // its previous block is on disk
         if (c_slot[c_current].data() == nullptr) c_slot[c_current] = MemoryGovernor::instance().acquire_tile(bytes_c);
       }
       c_data = c_slot[c_current].data();
@@ -239,9 +251,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     cur_a = next_a;
     cur_b = next_b;
   }
-  for (auto& written : c_written) {
-    if (written.valid()) written.get();
-  }
+  for (auto& written : c_written) await(written);
 }
 
 }  // namespace pycauset::detail

@@ -12,6 +12,7 @@ namespace {
 
 std::atomic<std::uint64_t> g_bytes_read{0};
 std::atomic<std::uint64_t> g_bytes_written{0};
+std::atomic<std::uint64_t> g_wait_nanoseconds{0};
 
 /// The dense tile as a StridedRegion (bool: one byte per element, unpacked).
 StridedRegion tile_region(const void* data, DType dtype, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
@@ -156,6 +157,10 @@ InPlaceBlock in_place_block(const Array& a, const Buffer::Lease& lease, const Bl
   return out;
 }
 
-TileIoStats tile_io_stats() noexcept { return TileIoStats{g_bytes_read.load(), g_bytes_written.load()}; }
+TileIoStats tile_io_stats() noexcept {
+  return TileIoStats{g_bytes_read.load(), g_bytes_written.load(), double(g_wait_nanoseconds.load()) * 1e-9};
+}
+
+void add_io_wait(double seconds) noexcept { g_wait_nanoseconds += static_cast<std::uint64_t>(seconds * 1e9); }
 
 }  // namespace pycauset::tiles

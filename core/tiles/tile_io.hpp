@@ -68,7 +68,11 @@ InPlaceBlock in_place_block(const Array& a, const Buffer::Lease& lease, const Bl
 struct TileIoStats {
   std::uint64_t bytes_read = 0;     ///< read from file-backed buffers
   std::uint64_t bytes_written = 0;  ///< written to file-backed buffers
+  double wait_seconds = 0;          ///< kernel time spent waiting for tile reads/write-backs (I/O not hidden)
 };
+
+/// \brief Add `seconds` a kernel waited for its I/O worker to the process-wide counter. Thread-safe.
+void add_io_wait(double seconds) noexcept;
 
 /// \brief Return the process-wide tile I/O counters. Thread-safe.
 TileIoStats tile_io_stats() noexcept;
