@@ -8,6 +8,7 @@ import numpy as np
 from . import _interop
 from ._dtypes import _core, normalize_dtype
 from ._operators import ArithmeticMixin
+from ._protocols import ProtocolMixin
 
 __all__ = ["Matrix", "Vector"]
 
@@ -61,7 +62,7 @@ def _slice_bounds(s: slice, size: int):
     return start, len(range(start, stop, step)), step
 
 
-class _ArrayBase(ArithmeticMixin, _core.Array):
+class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
     """Shared behaviour of Matrix and Vector (see their docstrings)."""
 
     # NumPy defers binary operators to us (ndarray + Matrix -> Matrix.__radd__).

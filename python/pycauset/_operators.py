@@ -1,9 +1,105 @@
-"""Arithmetic operators of Matrix and Vector; each delegates to the module that owns the operation."""
+"""Arithmetic operators of Matrix, Vector and Expression: lazy elementwise expressions, reductions, ``@``.
+
+Every elementwise operator builds a lazy :class:`pycauset._expr.Expression`; nothing is computed until
+the value is needed. In-place operators (``A += B``) evaluate at once into ``A``'s own storage.
+"""
 from __future__ import annotations
+
+import numpy as np
+
+
+def _apply(op, *operands):
+    from ._expr import apply
+
+    return apply(op, *operands)
+
+
+def _binary(op):
+    def forward(self, other):
+        if _foreign(other):
+            return NotImplemented
+        return _apply(op, self, other)
+
+    def reflected(self, other):
+        if _foreign(other):
+            return NotImplemented
+        return _apply(op, other, self)
+
+    forward.__name__, reflected.__name__ = f"__{op}__", f"__r{op}__"
+    forward.__doc__ = f"Lazy elementwise ``{op}`` (NumPy broadcasting and dtype promotion)."
+    reflected.__doc__ = forward.__doc__
+    return forward, reflected
+
+
+def _foreign(other) -> bool:
+    """Operands we leave to the other side (so that it may implement the operation)."""
+    return other is None or isinstance(other, (str, bytes, dict, set))
+
+
+def _in_place(op):
+    def method(self, other):
+        if getattr(self, "_is_pycauset_expression", False):
+            return NotImplemented  # expressions are immutable: Python falls back to ``self = self op other``
+        if _foreign(other):
+            return NotImplemented
+        expression = _apply(op, self, other)
+        if not np.can_cast(expression.dtype, self.dtype, "same_kind"):
+            ufunc = "true_divide" if op == "true_divide" else op
+            raise TypeError(f"Cannot cast ufunc '{ufunc}' output from dtype('{expression.dtype}') to "
+                            f"dtype('{self.dtype}') with casting rule 'same_kind'")
+        expression._node._assign_to(self)
+        return self
+
+    method.__name__ = f"__i{op}__"
+    method.__doc__ = f"In-place ``{op}``: evaluates at once into this array's storage (copy-on-write of loaded files)."
+    return method
+
+
+def _compare(op):
+    def method(self, other):
+        if _foreign(other):
+            return NotImplemented
+        return _apply(op, self, other)
+
+    method.__doc__ = f"Lazy elementwise ``{op}`` (result dtype bool)."
+    return method
 
 
 class ArithmeticMixin:
-    """Operators shared by Matrix and Vector."""
+    """Operators shared by Matrix, Vector and Expression."""
+
+    __add__, __radd__ = _binary("add")
+    __sub__, __rsub__ = _binary("subtract")
+    __mul__, __rmul__ = _binary("multiply")
+    __truediv__, __rtruediv__ = _binary("true_divide")
+    __iadd__ = _in_place("add")
+    __isub__ = _in_place("subtract")
+    __imul__ = _in_place("multiply")
+    __itruediv__ = _in_place("true_divide")
+    __lt__ = _compare("less")
+    __le__ = _compare("less_equal")
+    __gt__ = _compare("greater")
+    __ge__ = _compare("greater_equal")
+    __eq__ = _compare("equal")
+    __ne__ = _compare("not_equal")
+    __hash__ = None  # as ndarray: elementwise ``==`` makes arrays unhashable
+
+    def __pow__(self, exponent):
+        """Lazy elementwise power with a scalar exponent."""
+        if _foreign(exponent):
+            return NotImplemented
+        if type(exponent) is int and exponent == 2 and self.dtype_name != "bool":
+            return _apply("multiply", self, self)  # x*x: NumPy's fast square, exactly the same values
+        return _apply("power", self, exponent)
+
+    def __neg__(self):
+        return _apply("negative", self)
+
+    def __pos__(self):
+        return _apply("positive", self)
+
+    def __abs__(self):
+        return _apply("absolute", self)
 
     def __matmul__(self, other):
         from ._matmul import matmul
@@ -14,3 +110,40 @@ class ArithmeticMixin:
         from ._matmul import matmul
 
         return matmul(other, self)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, axis=None):
+        """Sum of the elements (``axis`` None, 0 or 1), fused with the expression; see ``pycauset.sum``."""
+        from ._reductions import sum as reduce_sum
+
+        return reduce_sum(self, axis=axis)
+
+    def mean(self, axis=None):
+        """Mean of the elements (``axis`` None, 0 or 1); see ``pycauset.mean``."""
+        from ._reductions import mean
+
+        return mean(self, axis=axis)
+
+    def min(self, axis=None):
+        """Minimum (``axis`` None, 0 or 1), NaN-propagating; see ``pycauset.min``."""
+        from ._reductions import min as reduce_min
+
+        return reduce_min(self, axis=axis)
+
+    def max(self, axis=None):
+        """Maximum (``axis`` None, 0 or 1), NaN-propagating; see ``pycauset.max``."""
+        from ._reductions import max as reduce_max
+
+        return reduce_max(self, axis=axis)
+
+    def norm(self, axis=None):
+        """Frobenius norm (matrices) or 2-norm (vectors), or 2-norms along ``axis``; see ``pycauset.norm``."""
+        from ._reductions import norm
+
+        return norm(self, axis=axis)
+
+    def trace(self):
+        """Sum of the main diagonal (matrices only); for an expression only the diagonal is computed."""
+        from ._reductions import trace
+
+        return trace(self)

@@ -1,0 +1,184 @@
+"""Fused elementwise chains vs NumPy: in RAM, and out of core against numpy.memmap and the disk's bandwidth.
+
+RAM part: float64 N x N operands (default N = 8192), chains ``a+b+c``, ``2*a+3*b-c*d``, ``sqrt(a*a+b*b)``,
+pycauset ``(...).eval()`` vs NumPy's expression, both at the same thread setting (NumPy's elementwise
+loops are single-threaded whatever the setting; recorded). Out-of-core part: the same chains on
+file-backed operands whose total size is ``--ooc-factor`` times the memory budget, against NumPy on
+``numpy.memmap`` operands (result in RAM), page cache dropped before every run when we are root; the
+disk's sequential read bandwidth is measured in the same run and the chains' operand throughput is
+reported as a fraction of it.
+
+    python benchmarks/expressions.py --quick          # CI: seconds
+    python benchmarks/expressions.py                  # by hand: N = 8192, out of core 4x a 1 GiB budget
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+THREADS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="CI size (N=1024, small out-of-core case)")
+    p.add_argument("--size", type=int, default=8192, help="N of the N x N RAM operands")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--reps", type=int, default=5, help="timed repetitions (median reported) after one warm-up")
+    p.add_argument("--budget", type=int, default=1 << 30, help="memory budget for the out-of-core part (bytes)")
+    p.add_argument("--ooc-factor", type=float, default=4.0, help="operand bytes / budget in the out-of-core part")
+    p.add_argument("--skip-ooc", action="store_true")
+    p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/expressions[_quick].json)")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.size, args.reps, args.budget = 1024, 3, 8 << 20
+    return args
+
+
+def _chains(np):
+    """name -> (pycauset builder over A, B, C, D; NumPy expression over a, b, c, d; operands read)."""
+    return {
+        "a+b+c": (lambda A, B, C, D: A + B + C, lambda a, b, c, d: a + b + c, 3),
+        "2*a+3*b-c*d": (lambda A, B, C, D: 2 * A + 3 * B - C * D, lambda a, b, c, d: 2 * a + 3 * b - c * d, 4),
+        "sqrt(a*a+b*b)": (lambda A, B, C, D: np.sqrt(A * A + B * B), lambda a, b, c, d: np.sqrt(a * a + b * b), 2),
+    }
+
+
+def _median_time(fn, reps, before=None):
+    fn()  # warm-up (also first-touches NumPy's result memory and pycauset's pooled buffers)
+    times = []
+    for _ in range(reps):
+        if before is not None:
+            before()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def _drop_caches() -> bool:
+    if os.geteuid() != 0:
+        return False
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def _sequential_read_bandwidth(paths, dropped: bool) -> float:
+    """Bytes/s reading the files front to back in 8 MiB chunks (page cache dropped first when possible)."""
+    if dropped:
+        _drop_caches()
+    total, chunk = 0, 8 << 20
+    t0 = time.perf_counter()
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            while True:
+                data = os.read(fd, chunk)
+                if not data:
+                    break
+                total += len(data)
+        finally:
+            os.close(fd)
+    return total / (time.perf_counter() - t0)
+
+
+def run_ram(np, pycauset, n, reps):
+    A, B, C, D = (pycauset.random.uniform((n, n), seed=s) for s in (1, 2, 3, 4))
+    a, b, c, d = (pycauset.to_numpy(X, allow_huge=True) for X in (A, B, C, D))
+    rows = []
+    for name, (build, numpy_fn, operands) in _chains(np).items():
+        t_pc, all_pc = _median_time(lambda: build(A, B, C, D).eval(), reps)
+        t_np, all_np = _median_time(lambda: numpy_fn(a, b, c, d), reps)
+        check = build(A, B, C, D)[n // 2, n // 3]
+        assert abs(check - numpy_fn(a, b, c, d)[n // 2, n // 3]) <= 1e-12 * max(1.0, abs(check))
+        gbytes = (operands + 1) * n * n * 8 / 1e9
+        rows.append({"chain": name, "n": n, "pycauset_s": t_pc, "numpy_s": t_np, "speedup": t_np / t_pc,
+                     "pycauset_GBps": gbytes / t_pc, "numpy_GBps": gbytes / t_np,
+                     "pycauset_runs": all_pc, "numpy_runs": all_np})
+    return rows
+
+
+def run_ooc(np, pycauset, budget, factor, reps, workdir):
+    pycauset.set_memory_limit(budget)
+    n = int(((factor * budget) / (4 * 8)) ** 0.5)  # four operands totalling factor x budget
+    paths, memmaps, operands = [], [], []
+    for seed in (1, 2, 3, 4):
+        path = os.path.join(workdir, f"op{seed}.npy")
+        m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, n))
+        rng = np.random.default_rng(seed)
+        step = max(1, (64 << 20) // (8 * n))
+        for r in range(0, n, step):
+            m[r:r + step] = rng.random((min(step, n - r), n))
+        m.flush()
+        del m
+        paths.append(path)
+        memmaps.append(np.load(path, mmap_mode="r"))
+        operands.append(pycauset.matrix(memmaps[-1]))  # streams into a spill file (larger than the budget)
+    assert all(X.storage == "file" for X in operands), "operands should be file-backed under the budget"
+    dropped = _drop_caches()
+    seq_bw = _sequential_read_bandwidth([X.path for X in operands], dropped)
+    rows = []
+    for name, (build, numpy_fn, count) in _chains(np).items():
+        before = _drop_caches if dropped else None
+        t_pc, all_pc = _median_time(lambda: build(*operands).eval(), reps, before)
+        t_np, all_np = _median_time(lambda: numpy_fn(*memmaps), reps, before)
+        operand_bytes = count * n * n * 8
+        rows.append({"chain": name, "n": n, "pycauset_s": t_pc, "numpy_memmap_s": t_np, "speedup": t_np / t_pc,
+                     "operand_bytes": operand_bytes, "pycauset_read_GBps": operand_bytes / t_pc / 1e9,
+                     "fraction_of_sequential_read": operand_bytes / t_pc / seq_bw,
+                     "pycauset_runs": all_pc, "numpy_runs": all_np})
+    pycauset.set_memory_limit(None)
+    return {"budget": budget, "operand_total_bytes": 4 * n * n * 8, "page_cache_dropped": dropped,
+            "sequential_read_GBps": seq_bw / 1e9, "chains": rows}
+
+
+def main(argv=None) -> int:
+    args = _parse(argv if argv is not None else sys.argv[1:])
+    for key in THREADS_ENV:
+        os.environ[key] = str(args.threads)
+    import numpy as np
+
+    import pycauset
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _machine import machine_record
+
+    pycauset.set_num_threads(args.threads)
+    result = {"benchmark": "expressions", "quick": args.quick, "threads": args.threads, "reps": args.reps,
+              "numpy_note": "NumPy elementwise loops are single-threaded; BLAS/OpenMP threads set to --threads",
+              "machine": machine_record(pycauset)}
+    result["ram"] = run_ram(np, pycauset, args.size, args.reps)
+    for row in result["ram"]:
+        print(f"RAM  {row['chain']:>14}  N={row['n']}  pycauset {row['pycauset_s'] * 1e3:8.1f} ms  "
+              f"numpy {row['numpy_s'] * 1e3:8.1f} ms  speedup {row['speedup']:.2f}x")
+    if not args.skip_ooc:
+        with tempfile.TemporaryDirectory(dir=os.environ.get("PYCAUSET_SPILL_DIR")) as workdir:
+            result["out_of_core"] = run_ooc(np, pycauset, args.budget, args.ooc_factor, args.reps, workdir)
+        ooc = result["out_of_core"]
+        print(f"disk sequential read: {ooc['sequential_read_GBps']:.2f} GB/s "
+              f"(page cache dropped: {ooc['page_cache_dropped']})")
+        for row in ooc["chains"]:
+            print(f"OOC  {row['chain']:>14}  N={row['n']}  pycauset {row['pycauset_s']:7.2f} s  "
+                  f"numpy.memmap {row['numpy_memmap_s']:7.2f} s  speedup {row['speedup']:.2f}x  "
+                  f"read {row['pycauset_read_GBps']:.2f} GB/s = {row['fraction_of_sequential_read']:.0%} of sequential")
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
+                                   "expressions_quick.json" if args.quick else "expressions.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=2, default=str)
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

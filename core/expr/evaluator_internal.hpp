@@ -1,0 +1,104 @@
+// The tile engine shared by evaluation and reductions: plan tiles, lease operands, run segments.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/buffer.hpp"
+#include "core/expr/program.hpp"
+#include "storage/buffer_pool.hpp"
+
+namespace pycauset::expr::detail {
+
+/// \brief A rectangular tile of the expression: rows [r0, r0 + nr), columns [c0, c0 + nc).
+struct Tile {
+  std::int64_t index = 0;
+  std::int64_t r0 = 0, nr = 0, c0 = 0, nc = 0;
+};
+
+/// \brief Where one leaf's elements of the current tile are: base pointer at the tile's (0, 0) element
+///        and strides in elements (0 along broadcast axes).
+struct TileSource {
+  const std::byte* base = nullptr;
+  DType dtype = DType::Float64;
+  std::int64_t row_stride = 0, col_stride = 0;
+};
+
+/// \brief The tile grid: tiles of tile_rows x tile_cols, numbered row-major over the grid.
+struct TilePlan {
+  std::int64_t rows = 0, cols = 0;
+  std::int64_t tile_rows = 1, tile_cols = 1;
+  std::int64_t grid_rows = 0, grid_cols = 0;
+  int workers = 1;
+  std::int64_t tile_count() const noexcept { return grid_rows * grid_cols; }
+  Tile tile(std::int64_t k) const noexcept;
+};
+
+class Evaluator;
+
+/// \brief Per-thread state: registers, pooled tile buffers of buffered leaves, current tile sources.
+///
+/// Memory: (registers x kSegment x 16 bytes) plus one tile buffer per buffered leaf (and one for a
+/// buffered output), each tile_rows x tile_cols elements. Not thread-safe: one per worker.
+class Worker {
+ public:
+  explicit Worker(const Evaluator& evaluator);
+
+  /// \brief Make the leaves of `tile` addressable: RAM leaves by pointer, file-backed and bool leaves
+  ///        read (pread) into this worker's pooled tile buffers.
+  void load_tile(const Tile& tile);
+
+  /// \brief Evaluate the program for row `r` and columns [j, j + n) of the current tile (local
+  ///        coordinates, n <= kSegment). Returns the result register; with an output program the last
+  ///        step writes to `out` instead, which is returned.
+  const void* run_segment(std::int64_t r, std::int64_t j, std::int64_t n, void* out);
+
+  /// \brief Return a pooled buffer of tile_rows x tile_cols elements of `dtype` (for outputs, lazily made).
+  std::byte* output_tile(DType dtype);
+
+ private:
+  const Evaluator& ev_;
+  std::vector<std::byte> scratch_;      // registers x kSegment x 16 bytes
+  std::vector<void*> scratch_regs_;    // each register's own storage
+  std::vector<const void*> regs_;      // where each register's values are now (own storage or a leaf)
+  std::vector<PooledBuffer> leaf_tiles_;  // one per leaf (empty for RAM pointer leaves)
+  std::vector<TileSource> sources_;
+  PooledBuffer out_tile_;
+};
+
+/// \brief Leases the operands of a compiled program, plans tiles and runs tasks on TBB workers.
+///
+/// Construction leases every leaf (pinning RAM leaves in place) after the caller has allocated its
+/// output. Tile sizes come from the governor's tile budget, so anonymous memory stays within the
+/// budget plus O(tiles) however large the file-backed operands are.
+class Evaluator {
+ public:
+  /// \brief `out_buffered_bytes`: bytes per element of a buffered output tile (0 if none).
+  Evaluator(Program program, int out_buffered_bytes, bool square_tiles_hint = false);
+
+  const Program& program() const noexcept { return program_; }
+  const TilePlan& plan() const noexcept { return plan_; }
+
+  /// \brief Run everything on one thread (bit-packed outputs whose tiles would share bytes).
+  void set_serial() noexcept { plan_.workers = 1; }
+
+  /// \brief Run `task(worker, t)` for t in [0, tasks) on up to plan().workers threads, in order of t.
+  ///        The GIL must already be released. Exceptions propagate (the first one wins).
+  void run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task) const;
+
+  /// \brief Hint the OS to read ahead the file-backed leaves of tile `k` (no-op for RAM).
+  void prefetch(std::int64_t k) const;
+
+  bool buffered(std::size_t leaf) const noexcept { return buffered_[leaf]; }
+  const Buffer::Lease& lease(std::size_t leaf) const noexcept { return leases_[leaf]; }
+
+ private:
+  Program program_;
+  TilePlan plan_;
+  std::vector<Buffer::Lease> leases_;
+  std::vector<bool> buffered_;
+};
+
+}  // namespace pycauset::expr::detail

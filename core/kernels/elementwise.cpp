@@ -1,0 +1,319 @@
+// Elementwise kernels: the dtype rules of each operation and one contiguous loop per (op, dtype).
+#include "core/kernels/elementwise.hpp"
+
+#include <string>
+
+#include "core/kernels/elementwise_internal.hpp"
+
+namespace pycauset::kernels {
+
+using detail::convert;
+using detail::is_bool_v;
+
+bool is_binary(ElementwiseOp op) noexcept {
+  switch (op) {
+    case ElementwiseOp::Negative: case ElementwiseOp::Positive: case ElementwiseOp::Absolute:
+    case ElementwiseOp::Sqrt: case ElementwiseOp::Exp: case ElementwiseOp::Log:
+    case ElementwiseOp::Sin: case ElementwiseOp::Cos:
+      return false;
+    default:
+      return true;
+  }
+}
+
+const char* op_name(ElementwiseOp op) noexcept {
+  switch (op) {
+    case ElementwiseOp::Add: return "add";
+    case ElementwiseOp::Subtract: return "subtract";
+    case ElementwiseOp::Multiply: return "multiply";
+    case ElementwiseOp::Divide: return "true_divide";
+    case ElementwiseOp::Power: return "power";
+    case ElementwiseOp::Negative: return "negative";
+    case ElementwiseOp::Positive: return "positive";
+    case ElementwiseOp::Absolute: return "absolute";
+    case ElementwiseOp::Sqrt: return "sqrt";
+    case ElementwiseOp::Exp: return "exp";
+    case ElementwiseOp::Log: return "log";
+    case ElementwiseOp::Sin: return "sin";
+    case ElementwiseOp::Cos: return "cos";
+    case ElementwiseOp::Equal: return "equal";
+    case ElementwiseOp::NotEqual: return "not_equal";
+    case ElementwiseOp::Less: return "less";
+    case ElementwiseOp::LessEqual: return "less_equal";
+    case ElementwiseOp::Greater: return "greater";
+    case ElementwiseOp::GreaterEqual: return "greater_equal";
+  }
+  return "?";
+}
+
+namespace {
+
+/// The smallest float NumPy's transcendental loops accept for an input dtype (float16 -> float32).
+DType float_for(DType a) {
+  switch (a) {
+    case DType::Bool: case DType::Int8: case DType::UInt8: case DType::Int16: case DType::UInt16:
+      return DType::Float32;
+    case DType::Int32: case DType::Int64: case DType::UInt32: case DType::UInt64:
+      return DType::Float64;
+    default:
+      return a;
+  }
+}
+
+[[noreturn]] void no_loop(ElementwiseOp op, DType a, const std::string& hint) {
+  throw TypeError(std::string("numpy ufunc '") + op_name(op) + "' is not supported for dtype " + dtype_name(a) +
+                  hint);
+}
+
+}  // namespace
+
+DType compute_dtype(ElementwiseOp op, DType a, DType b) {
+  switch (op) {
+    case ElementwiseOp::Add: case ElementwiseOp::Multiply:
+      return promote_types(a, b);
+    case ElementwiseOp::Subtract: {
+      DType p = promote_types(a, b);
+      if (p == DType::Bool) no_loop(op, p, " (as in NumPy, use logical_xor on NumPy arrays instead)");
+      return p;
+    }
+    case ElementwiseOp::Divide: {
+      DType p = promote_types(a, b);
+      return (p == DType::Bool || is_integer_dtype(p)) ? DType::Float64 : p;
+    }
+    case ElementwiseOp::Power: {
+      DType p = promote_types(a, b);
+      return p == DType::Bool ? DType::Int8 : p;  // NumPy: power(bool, bool) computes in int8
+    }
+    case ElementwiseOp::Negative: case ElementwiseOp::Positive:
+      if (a == DType::Bool) no_loop(op, a, " (as in NumPy; use logical_not on NumPy arrays instead)");
+      return a;
+    case ElementwiseOp::Absolute:
+      return a;
+    case ElementwiseOp::Sqrt: case ElementwiseOp::Exp: case ElementwiseOp::Log:
+    case ElementwiseOp::Sin: case ElementwiseOp::Cos:
+      return float_for(a);
+    default:  // comparisons
+      return promote_types(a, b);
+  }
+}
+
+DType result_dtype(ElementwiseOp op, DType compute) noexcept {
+  switch (op) {
+    case ElementwiseOp::Equal: case ElementwiseOp::NotEqual: case ElementwiseOp::Less:
+    case ElementwiseOp::LessEqual: case ElementwiseOp::Greater: case ElementwiseOp::GreaterEqual:
+      return DType::Bool;
+    case ElementwiseOp::Absolute:
+      if (compute == DType::Complex64) return DType::Float32;
+      if (compute == DType::Complex128) return DType::Float64;
+      return compute;
+    default:
+      return compute;
+  }
+}
+
+namespace {
+
+// One functor per operation: `apply` is the scalar body; the loop below is the only loop.
+template <ElementwiseOp Op, class D>
+struct Functor;
+
+template <class D>
+struct Functor<ElementwiseOp::Add, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) {
+    if constexpr (is_bool_v<D>) return a | b;
+    else if constexpr (std::is_integral_v<T>) return detail::wrap_add(a, b);
+    else return a + b;
+  }
+};
+template <class D>
+struct Functor<ElementwiseOp::Subtract, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) {
+    if constexpr (std::is_integral_v<T>) return detail::wrap_sub(a, b);
+    else return a - b;
+  }
+};
+template <class D>
+struct Functor<ElementwiseOp::Multiply, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) {
+    if constexpr (is_bool_v<D>) return a & b;
+    else if constexpr (std::is_integral_v<T>) return detail::wrap_mul(a, b);
+    else return a * b;
+  }
+};
+template <class D>
+struct Functor<ElementwiseOp::Divide, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) { return a / b; }  // only instantiated for float/complex compute types
+};
+template <class D>
+struct Functor<ElementwiseOp::Power, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) {
+    if constexpr (std::is_integral_v<T>) return detail::int_power(a, b);
+    else return std::pow(a, b);
+  }
+};
+template <class D>
+struct Functor<ElementwiseOp::Negative, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T) {
+    if constexpr (std::is_integral_v<T>) return detail::wrap_neg(a);
+    else return -a;
+  }
+};
+template <class D>
+struct Functor<ElementwiseOp::Positive, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T) { return a; }
+};
+
+#define PYCAUSET_FLOAT_FUNCTOR(OP, FN)              \
+  template <class D>                                \
+  struct Functor<ElementwiseOp::OP, D> {            \
+    using T = tile_t<D>;                            \
+    static T apply(T a, T) { return std::FN(a); }   \
+  };
+PYCAUSET_FLOAT_FUNCTOR(Sqrt, sqrt)
+PYCAUSET_FLOAT_FUNCTOR(Exp, exp)
+PYCAUSET_FLOAT_FUNCTOR(Log, log)
+PYCAUSET_FLOAT_FUNCTOR(Sin, sin)
+PYCAUSET_FLOAT_FUNCTOR(Cos, cos)
+#undef PYCAUSET_FLOAT_FUNCTOR
+
+template <class T>
+bool less(T a, T b) {
+  if constexpr (is_complex<T>::value) return detail::complex_less(a, b);
+  else return a < b;
+}
+
+#define PYCAUSET_COMPARE_FUNCTOR(OP, EXPR)                                         \
+  template <class D>                                                               \
+  struct Functor<ElementwiseOp::OP, D> {                                           \
+    using T = tile_t<D>;                                                           \
+    static std::uint8_t apply(T a, T b) { return static_cast<std::uint8_t>(EXPR); } \
+  };
+PYCAUSET_COMPARE_FUNCTOR(Equal, a == b)
+PYCAUSET_COMPARE_FUNCTOR(NotEqual, a != b)
+PYCAUSET_COMPARE_FUNCTOR(Less, less(a, b))
+PYCAUSET_COMPARE_FUNCTOR(LessEqual, less(a, b) || a == b)
+PYCAUSET_COMPARE_FUNCTOR(Greater, less(b, a))
+PYCAUSET_COMPARE_FUNCTOR(GreaterEqual, less(b, a) || a == b)
+#undef PYCAUSET_COMPARE_FUNCTOR
+
+/// The one loop: contiguous, no calls per element (the functor inlines), vectorised by the compiler.
+template <ElementwiseOp Op, class D>
+void binary_loop(const void* a_, const void* b_, void* out_, std::int64_t n) {
+  using T = tile_t<D>;
+  using Out = decltype(Functor<Op, D>::apply(T{}, T{}));
+  const T* a = static_cast<const T*>(a_);
+  const T* b = static_cast<const T*>(b_);
+  Out* out = static_cast<Out*>(out_);
+  for (std::int64_t k = 0; k < n; ++k) out[k] = Functor<Op, D>::apply(a[k], b[k]);
+}
+
+template <ElementwiseOp Op, class D>
+void unary_loop(const void* a_, const void*, void* out_, std::int64_t n) {
+  using T = tile_t<D>;
+  const T* a = static_cast<const T*>(a_);
+  T* out = static_cast<T*>(out_);
+  for (std::int64_t k = 0; k < n; ++k) out[k] = Functor<Op, D>::apply(a[k], T{});
+}
+
+/// abs: integers wrap (abs(-128) == -128 in int8), complex -> magnitude in the real type.
+template <class D>
+void absolute_loop(const void* a_, const void*, void* out_, std::int64_t n) {
+  using T = tile_t<D>;
+  const T* a = static_cast<const T*>(a_);
+  if constexpr (is_complex<T>::value) {
+    using R = typename T::value_type;
+    R* out = static_cast<R*>(out_);
+    for (std::int64_t k = 0; k < n; ++k) out[k] = std::hypot(a[k].real(), a[k].imag());
+  } else {
+    T* out = static_cast<T*>(out_);
+    if constexpr (is_bool_v<D> || std::is_unsigned_v<T>) {
+      for (std::int64_t k = 0; k < n; ++k) out[k] = a[k];
+    } else if constexpr (std::is_integral_v<T>) {
+      for (std::int64_t k = 0; k < n; ++k) out[k] = a[k] < 0 ? detail::wrap_neg(a[k]) : a[k];
+    } else {
+      for (std::int64_t k = 0; k < n; ++k) out[k] = std::fabs(a[k]);
+    }
+  }
+}
+
+template <class D>
+OpKernel kernel_for(ElementwiseOp op) {
+  using T = tile_t<D>;
+  constexpr bool is_float = std::is_floating_point_v<T> || is_complex<T>::value;
+  switch (op) {
+    case ElementwiseOp::Add: return binary_loop<ElementwiseOp::Add, D>;
+    case ElementwiseOp::Multiply: return binary_loop<ElementwiseOp::Multiply, D>;
+    case ElementwiseOp::Equal: return binary_loop<ElementwiseOp::Equal, D>;
+    case ElementwiseOp::NotEqual: return binary_loop<ElementwiseOp::NotEqual, D>;
+    case ElementwiseOp::Less: return binary_loop<ElementwiseOp::Less, D>;
+    case ElementwiseOp::LessEqual: return binary_loop<ElementwiseOp::LessEqual, D>;
+    case ElementwiseOp::Greater: return binary_loop<ElementwiseOp::Greater, D>;
+    case ElementwiseOp::GreaterEqual: return binary_loop<ElementwiseOp::GreaterEqual, D>;
+    case ElementwiseOp::Absolute: return absolute_loop<D>;
+    default: break;
+  }
+  if constexpr (!is_bool_v<D>) {
+    switch (op) {
+      case ElementwiseOp::Subtract: return binary_loop<ElementwiseOp::Subtract, D>;
+      case ElementwiseOp::Power: return binary_loop<ElementwiseOp::Power, D>;
+      case ElementwiseOp::Negative: return unary_loop<ElementwiseOp::Negative, D>;
+      case ElementwiseOp::Positive: return unary_loop<ElementwiseOp::Positive, D>;
+      default: break;
+    }
+  }
+  if constexpr (is_float) {
+    switch (op) {
+      case ElementwiseOp::Divide: return binary_loop<ElementwiseOp::Divide, D>;
+      case ElementwiseOp::Sqrt: return unary_loop<ElementwiseOp::Sqrt, D>;
+      case ElementwiseOp::Exp: return unary_loop<ElementwiseOp::Exp, D>;
+      case ElementwiseOp::Log: return unary_loop<ElementwiseOp::Log, D>;
+      case ElementwiseOp::Sin: return unary_loop<ElementwiseOp::Sin, D>;
+      case ElementwiseOp::Cos: return unary_loop<ElementwiseOp::Cos, D>;
+      default: break;
+    }
+  }
+  throw NotImplemented(std::string("no elementwise kernel for '") + op_name(op) + "' computing in " +
+                       dtype_name(dtype_traits<D>::id));
+}
+
+template <class To, class From>
+void cast_loop(const void* src_, std::int64_t stride, void* dst_, std::int64_t n) {
+  const tile_t<From>* src = static_cast<const tile_t<From>*>(src_);
+  tile_t<To>* dst = static_cast<tile_t<To>*>(dst_);
+  if (stride == 1) {
+    for (std::int64_t k = 0; k < n; ++k) dst[k] = convert<To, From>(src[k]);
+  } else if (stride == 0) {
+    const tile_t<To> value = convert<To, From>(src[0]);
+    for (std::int64_t k = 0; k < n; ++k) dst[k] = value;
+  } else {
+    for (std::int64_t k = 0; k < n; ++k) dst[k] = convert<To, From>(src[k * stride]);
+  }
+}
+
+}  // namespace
+
+OpKernel op_kernel(ElementwiseOp op, DType compute) {
+  return visit_dtype(compute, [&](auto tag) -> OpKernel {
+    using D = typename decltype(tag)::type;
+    return kernel_for<D>(op);
+  });
+}
+
+CastKernel cast_kernel(DType src, DType dst) {
+  return visit_dtype(src, [&](auto from_tag) -> CastKernel {
+    using From = typename decltype(from_tag)::type;
+    return visit_dtype(dst, [&](auto to_tag) -> CastKernel {
+      using To = typename decltype(to_tag)::type;
+      return cast_loop<To, From>;
+    });
+  });
+}
+
+}  // namespace pycauset::kernels

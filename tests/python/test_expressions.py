@@ -1,0 +1,342 @@
+"""Lazy elementwise expressions: values and dtypes against NumPy, broadcasting, mixed operands, aliasing."""
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import pycauset
+from conftest import DTYPES, assert_eq, make_array, to_pycauset
+from pycauset._expr import Expression
+
+BINARY = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "true_divide": np.true_divide}
+OPERATORS = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b, "multiply": lambda a, b: a * b,
+             "true_divide": lambda a, b: a / b}
+
+
+def _numpy_or_error(f, *args):
+    """NumPy's result, or the exception type NumPy raises."""
+    with np.errstate(all="ignore"):
+        try:
+            return f(*args)
+        except TypeError:
+            return TypeError
+
+
+def _check(actual_thunk, expected):
+    if expected is TypeError:
+        with pytest.raises(TypeError):
+            actual_thunk()
+        return
+    with np.errstate(all="ignore"):
+        assert_eq(actual_thunk(), expected)
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+def test_binary_operator_every_dtype_pair(op):
+    """Every operator x dtype pair: values and result dtype as NumPy (int8 wraps, int / int -> float64)."""
+    for left in DTYPES:
+        for right in DTYPES:
+            a, b = make_array((5, 3), left, seed=1), make_array((5, 3), right, seed=2)
+            expected = _numpy_or_error(OPERATORS[op], a, b)
+            A, B = pycauset.matrix(a), pycauset.matrix(b)
+            _check(lambda: OPERATORS[op](A, B), expected)
+
+
+def test_int8_wraps_like_numpy():
+    a = np.array([[100, -100, 127]], dtype=np.int8)
+    A = pycauset.matrix(a)
+    assert_eq(A + A, a + a)
+    assert_eq(A * A, a * a)
+    assert_eq(-pycauset.vector(np.array([-128], dtype=np.int8)), -np.array([-128], dtype=np.int8))
+    assert_eq(abs(pycauset.matrix(np.array([[-128, -3]], dtype=np.int8))), np.abs(np.array([[-128, -3]], dtype=np.int8)))
+
+
+UNARY = {"negative": np.negative, "positive": np.positive, "absolute": np.absolute, "sqrt": np.sqrt,
+         "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos}
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary_every_dtype(name):
+    ufunc = UNARY[name]
+    for dtype in DTYPES:
+        a = make_array((4, 6), dtype, seed=3)
+        expected = _numpy_or_error(ufunc, a)
+        if isinstance(expected, np.ndarray) and expected.dtype == np.float16:
+            # pycauset has no float16: where NumPy picks float16 (sqrt of int8) it computes in float32.
+            expected = _numpy_or_error(ufunc, a.astype(np.float32))
+        A = pycauset.matrix(a)
+        _check(lambda: ufunc(A), expected)
+
+
+def test_operator_spellings_match_ufuncs():
+    a = make_array((3, 4), "float64") - 50
+    A = pycauset.matrix(a)
+    assert_eq(-A, -a)
+    assert_eq(+A, +a)
+    assert_eq(abs(A), np.abs(a))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int64", "uint16", "float32", "float64", "complex64"])
+@pytest.mark.parametrize("exponent", [0, 1, 2, 3, 0.5, 2.0])
+def test_power_scalar_exponent(dtype, exponent):
+    a = make_array((4, 5), dtype, seed=4)
+    with np.errstate(all="ignore"):
+        expected = np.power(a, exponent)
+    A = pycauset.matrix(a)
+    assert_eq(A ** exponent, expected)
+    assert_eq(np.power(A, exponent), expected)
+
+
+def test_power_rejects_array_exponent_and_negative_integer_powers():
+    A = pycauset.matrix(make_array((2, 2), "int32"))
+    with pytest.raises(ValueError, match="negative integer powers"):
+        A ** -1
+    with pytest.raises(TypeError):
+        np.power(A, np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("name,op", [("less", np.less), ("equal", np.equal), ("greater_equal", np.greater_equal),
+                                     ("not_equal", np.not_equal)])
+def test_comparisons(name, op):
+    a, b = make_array((6, 4), "int16", seed=1), make_array((6, 4), "float32", seed=2)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    got = {"less": A < B, "equal": A == B, "greater_equal": A >= B, "not_equal": A != B}[name]
+    assert_eq(got, op(a, b))
+
+
+# ---------------------------------------------------------------------- mixed operands, NEP 50
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32", "float32", "float64", "complex64"])
+@pytest.mark.parametrize("scalar", [True, 3, 2.5, 1 + 2j, np.float32(2), np.int64(7), np.float64(0.5)])
+def test_scalar_operands_follow_nep50(dtype, scalar):
+    a = make_array((3, 4), dtype, seed=5)
+    A = pycauset.matrix(a)
+    for f in (lambda x, s: x + s, lambda x, s: s + x, lambda x, s: s * x, lambda x, s: x / s):
+        expected = _numpy_or_error(f, a, scalar)
+        _check(lambda: f(A, scalar), expected)
+
+
+def test_python_int_out_of_range_raises_like_numpy():
+    A = pycauset.matrix(np.zeros((2, 2), dtype=np.int8))
+    with pytest.raises(OverflowError):
+        A + 300
+
+
+def test_scalar_minus_matrix_and_ndarray_on_either_side():
+    a, b = make_array((4, 3), "float64", 1), make_array((4, 3), "float32", 2)
+    A = pycauset.matrix(a)
+    assert_eq(1 - A, 1 - a)
+    assert_eq(b + A, b + a)
+    assert_eq(A - b, a - b)
+    assert_eq(b / A + 0, b / a)
+    assert isinstance(b + A, Expression)
+
+
+@pytest.mark.parametrize("other_shape", [(5,), (4, 1), (1, 5), (1, 1), (4, 5)], ids=str)
+def test_broadcasting_rows_and_columns(other_shape, storage):
+    a = make_array((4, 5), "float64", 1)
+    o = make_array(other_shape, "int32", 2)
+    A = to_pycauset(a, storage)
+    assert_eq(A + o, a + o)
+    assert_eq(o * A, o * a)
+    O = pycauset.matrix(o) if o.ndim == 2 else pycauset.vector(o)
+    assert_eq(A - O, a - o)
+    assert_eq(O - A, o - a)
+
+
+def test_broadcasting_column_with_vector_gives_matrix():
+    col, row = make_array((3, 1), "float64", 1), make_array((4,), "float64", 2)
+    assert_eq(pycauset.matrix(col) + pycauset.vector(row), col + row)
+
+
+def test_incompatible_shapes_raise_value_error_naming_them():
+    A = pycauset.matrix(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"\(3,4\) \(5,\)"):
+        A + np.ones(5)
+
+
+def test_vector_expressions_are_vectors():
+    v = make_array((9,), "float64")
+    V = pycauset.vector(v)
+    e = 2 * V + 1
+    assert e.shape == (9,) and e.ndim == 1
+    assert isinstance(e.eval(), pycauset.Vector)
+    assert_eq(e, 2 * v + 1)
+
+
+# ---------------------------------------------------------------------- laziness and evaluation triggers
+def test_expression_is_lazy_and_evaluates_on_demand():
+    a, b = make_array((6, 7), "float64", 1), make_array((6, 7), "float64", 2)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    e = (A + B) * 2 - B / 3
+    assert getattr(e, "_is_pycauset_expression", False)
+    assert e.shape == (6, 7) and e.dtype == np.float64 and e.ndim == 2
+    expected = (a + b) * 2 - b / 3
+    np.testing.assert_allclose(np.asarray(e), expected)
+    np.testing.assert_allclose(np.array(e), expected)
+    np.testing.assert_allclose(pycauset.to_numpy(e), expected)
+    assert isinstance(e.eval(), pycauset.Matrix)
+    assert e[2, 3] == pytest.approx(expected[2, 3])
+    assert e[-1, -1] == pytest.approx(expected[-1, -1])
+    assert_eq(e[1:4, ::2], expected[1:4, ::2])
+    assert_eq(e[2], expected[2])
+    assert_eq(e[:, 3], expected[:, 3])
+    assert_eq(e.T, expected.T)
+    with pytest.raises(IndexError):
+        e[6, 0]
+
+
+def test_element_access_reads_only_that_element():
+    a = make_array((50, 60), "float64", 1)
+    e = pycauset.matrix(a) * 3
+    assert e._node._sliced(10, 1, 1, 20, 1, 1)._rows == 1  # the evaluated tree is one element
+    assert e[10, 20] == a[10, 20] * 3
+
+
+def test_expression_outlives_its_operands():
+    a, b = make_array((5, 5), "float64", 1), make_array((5, 5), "float64", 2)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    e = A * B + 1
+    del A, B
+    gc.collect()
+    assert_eq(e, a * b + 1)
+
+
+def test_shared_subexpression():
+    a, b = make_array((8, 8), "float64", 1), make_array((8, 8), "float64", 2)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    s = A + B
+    assert_eq(s * s - s, (a + b) * (a + b) - (a + b))
+
+
+def test_matmul_of_expression_evaluates_it():
+    a = make_array((4, 4), "float64", 1)
+    A = pycauset.matrix(a)
+    np.testing.assert_allclose(pycauset.to_numpy((A + 1) @ A), (a + 1) @ a)
+
+
+def test_astype_of_expression():
+    a = make_array((3, 3), "float64", 1)
+    assert_eq((pycauset.matrix(a) * 1.5).astype("int32"), (a * 1.5).astype(np.int32))
+
+
+def test_large_ram_expression_multi_tile():
+    a, b, c = (make_array((700, 900), "float64", s) for s in (1, 2, 3))
+    A, B, C = (pycauset.matrix(x) for x in (a, b, c))
+    assert_eq(np.sqrt(A * A + B * B) - 2 * C, np.sqrt(a * a + b * b) - 2 * c)
+
+
+def test_bool_result_large_and_odd_widths():
+    a = make_array((37, 1021), "int32", 1)
+    assert_eq(pycauset.matrix(a) > 50, a > 50)
+    v = make_array((100003,), "float64", 2)
+    assert_eq(pycauset.vector(v) <= 20, v <= 20)
+
+
+# ---------------------------------------------------------------------- in place and aliasing
+def test_in_place_operators_write_into_the_array():
+    a, b = make_array((5, 6), "float64", 1), make_array((5, 6), "float64", 2)
+    A = pycauset.matrix(a)
+    before = id(A)
+    A += b
+    A -= 1
+    A *= 2
+    A /= 4
+    assert id(A) == before
+    assert_eq(A, ((a + b - 1) * 2) / 4)
+
+
+def test_in_place_keeps_dtype_and_refuses_unsafe_casts():
+    a = make_array((3, 3), "int16")
+    A = pycauset.matrix(a)
+    A += np.int8(3)
+    A *= 2
+    assert_eq(A, (a + 3) * 2)
+    with pytest.raises(TypeError, match="same_kind"):
+        A += 1.5
+    with pytest.raises(TypeError, match="same_kind"):
+        A /= 2
+    assert_eq(A, (a + 3) * 2)  # a failed operation leaves its input untouched
+
+
+def test_in_place_on_a_view_writes_through():
+    a = make_array((6, 6), "float64", 1)
+    A = pycauset.matrix(a)
+    view = A[1:4, ::2]
+    view += 100
+    expected = a.copy()
+    expected[1:4, ::2] += 100
+    assert_eq(A, expected)
+
+
+@pytest.mark.parametrize("storage_kind", ["ram", "file"])
+def test_aliasing_a_plus_equals_a_transposed(storage_kind):
+    a = make_array((40, 40), "float64", 1)
+    A = to_pycauset(a, storage_kind)
+    A += A.T
+    assert_eq(A, a + a.T)
+
+
+def test_aliasing_rebinding_and_shifted_views():
+    a = make_array((10, 10), "int64", 1)
+    A = pycauset.matrix(a)
+    A = A + A  # rebinding: a new array
+    assert_eq(A, a + a)
+    B = pycauset.matrix(a)
+    B[1:, :] += B[:-1, :]  # overlapping shifted view of the same buffer
+    expected = a.copy()
+    expected[1:, :] += a[:-1, :].copy()
+    assert_eq(B, expected)
+    C = pycauset.matrix(a)
+    C += C[0]  # broadcast row of the target itself
+    assert_eq(C, a + a[0])
+
+
+def test_in_place_bool_and_broadcast_scalar():
+    m = make_array((9, 11), "bool", 1)
+    M = pycauset.matrix(m)
+    M += np.ones((9, 11), dtype=bool)
+    assert_eq(M, m | True)
+    M *= make_array((11,), "bool", 2)
+    assert_eq(M, (m | True) & make_array((11,), "bool", 2))
+
+
+def test_in_place_copy_on_write_of_loaded_file(tmp_path):
+    a = make_array((16, 16), "float64", 1)
+    path = tmp_path / "a.pycauset"
+    pycauset.save(pycauset.matrix(a), str(path))
+    L = pycauset.load(str(path))
+    L += 1
+    assert_eq(L, a + 1)
+    assert_eq(pycauset.load(str(path)), a)  # the file on disk is untouched
+
+
+def test_save_evaluates_expressions(tmp_path):
+    a = make_array((5, 4), "float32", 1)
+    path = tmp_path / "e.pycauset"
+    pycauset.save(pycauset.matrix(a) * 2, str(path))
+    assert_eq(pycauset.load(str(path)), a * 2)
+
+
+# ---------------------------------------------------------------------- file-backed operands, tiny budget
+def test_file_backed_expression_under_tiny_budget(budget):
+    budget(2**21)
+    a, b, c = (make_array((640, 512), "float64", s) for s in (1, 2, 3))  # 2.5 MiB each, over the budget
+    A, B, C = (to_pycauset(x, "file") for x in (a, b, c))
+    e = (A + B) * C - np.sqrt(abs(A))
+    result = e.eval()
+    assert result.storage == "file"  # the 2.5 MiB result does not fit the 2 MiB budget
+    assert_eq(result, (a + b) * c - np.sqrt(np.abs(a)))
+    info = pycauset.memory_info()
+    assert info["ram_bytes"] <= 2**21
+    np.testing.assert_allclose(float(pycauset.sum(e)), ((a + b) * c - np.sqrt(np.abs(a))).sum())
+
+
+def test_file_backed_mixed_with_ram_and_transposed(budget):
+    budget(2**21)
+    a = make_array((300, 300), "float32", 1)
+    b = make_array((300, 300), "int16", 2)
+    A = to_pycauset(a, "file")
+    B = pycauset.matrix(b)
+    assert_eq(A.T * B + A, a.T * b + a)

@@ -1,0 +1,136 @@
+"""Reductions (sum, mean, min, max, norm, trace): values and dtypes against NumPy, accuracy, fusion."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pycauset
+from conftest import DTYPES, assert_eq, make_array, to_pycauset
+
+
+def _np_norm(a, axis):
+    """numpy.linalg.norm's Frobenius/2-norm with its result dtype."""
+    return np.linalg.norm(a, axis=axis) if axis is not None else np.linalg.norm(a.reshape(-1))
+
+
+REDUCTIONS = {"sum": np.sum, "mean": np.mean, "min": np.min, "max": np.max, "norm": _np_norm}
+
+
+def _compare(got, expected, dtype):
+    expected = np.asarray(expected)
+    got_array = np.asarray(got) if not isinstance(got, (pycauset.Matrix, pycauset.Vector)) else \
+        pycauset.to_numpy(got)
+    assert got_array.dtype == expected.dtype, f"{dtype}: dtype {got_array.dtype} != {expected.dtype}"
+    if expected.dtype.kind in "fc":
+        rtol = 1e-5 if expected.dtype in (np.float32, np.complex64) else 1e-12
+        np.testing.assert_allclose(got_array, expected, rtol=rtol)
+    else:
+        np.testing.assert_array_equal(got_array, expected)
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_reduction_every_dtype_against_numpy(name, axis):
+    for dtype in DTYPES:
+        if name in ("min", "max") and dtype.startswith("complex"):
+            continue  # checked separately (lexicographic order)
+        a = make_array((13, 29), dtype, seed=7)
+        expected = REDUCTIONS[name](a, axis=axis)
+        if name == "norm" and np.asarray(expected).dtype == np.float16:
+            expected = np.asarray(expected, dtype=np.float32)
+        got = getattr(pycauset, name)(pycauset.matrix(a), axis=axis)
+        _compare(got, expected, dtype)
+        if axis is None:
+            assert np.ndim(got) == 0
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "min", "max", "norm"])
+def test_reductions_as_methods_vectors_and_negative_axes(name):
+    v = make_array((1001,), "float64", 3)
+    m = make_array((40, 50), "int32", 4)
+    assert getattr(pycauset.vector(v), name)() == pytest.approx(REDUCTIONS[name](v, axis=None))
+    assert getattr(pycauset.vector(v), name)(axis=0) == pytest.approx(REDUCTIONS[name](v, axis=None))
+    assert_eq(getattr(pycauset.matrix(m), name)(axis=-1), np.asarray(REDUCTIONS[name](m, axis=1)))
+    with pytest.raises(ValueError, match="out of bounds"):
+        getattr(pycauset.vector(v), name)(axis=1)
+    with pytest.raises(ValueError, match="out of bounds"):
+        getattr(pycauset.matrix(m), name)(axis=2)
+
+
+def test_float32_sum_of_ones_is_exact():
+    n = 2**25
+    ones = pycauset.ones((n,), dtype="float32")
+    assert pycauset.sum(ones) == np.float32(n)
+    assert pycauset.sum(ones).dtype == np.float32
+    assert pycauset.mean(ones) == np.float32(1)
+    # Targeted: a naive float32 running sum stalls at 2**24 = 16777216.
+    assert float(pycauset.sum(pycauset.ones((2**24 + 4096,), dtype="float32"))) == 2**24 + 4096
+
+
+def test_float64_sum_is_accurate():
+    v = np.full(10**6, 0.1)
+    assert float(pycauset.sum(pycauset.vector(v))) == pytest.approx(10**5, rel=1e-14)
+
+
+def test_integer_sums_widen_and_wrap_like_numpy():
+    a = np.full((300, 300), 127, dtype=np.int8)
+    assert pycauset.sum(pycauset.matrix(a)) == a.sum()
+    assert pycauset.sum(pycauset.matrix(a)).dtype == np.int64
+    u = np.full(10, 2**63, dtype=np.uint64)
+    assert pycauset.sum(pycauset.vector(u)) == u.sum()  # wraps in uint64
+    b = make_array((20, 30), "bool")
+    assert pycauset.sum(pycauset.matrix(b)) == b.sum() and pycauset.sum(pycauset.matrix(b)).dtype == np.int64
+
+
+def test_nan_propagates_in_min_max_and_empty_raises():
+    a = np.array([[1.0, np.nan, -3.0]])
+    assert np.isnan(pycauset.min(pycauset.matrix(a)))
+    assert np.isnan(pycauset.max(pycauset.matrix(a)))
+    np.testing.assert_array_equal(pycauset.to_numpy(pycauset.max(pycauset.matrix(a), axis=0)), np.max(a, axis=0))
+    with pytest.raises(ValueError, match="zero-size"):
+        pycauset.min(pycauset.zeros((0, 3)))
+    assert pycauset.sum(pycauset.zeros((0, 3))) == 0
+
+
+def test_complex_min_max_lexicographic():
+    a = np.array([[1 + 5j, 1 + 2j, 0 + 9j, 3 - 1j]], dtype=np.complex128)
+    assert pycauset.min(pycauset.matrix(a)) == np.min(a)
+    assert pycauset.max(pycauset.matrix(a)) == np.max(a)
+
+
+def test_trace():
+    for dtype in ("int8", "float32", "complex128", "bool"):
+        a = make_array((7, 9), dtype, 2)
+        got = pycauset.trace(pycauset.matrix(a))
+        assert got == np.trace(a) and got.dtype == np.trace(a).dtype
+    a = make_array((6, 6), "float64", 3)
+    A = pycauset.matrix(a)
+    assert (A * 2 + 1).trace() == pytest.approx(np.trace(a * 2 + 1))
+    assert A.T.trace() == pytest.approx(np.trace(a))
+    with pytest.raises(ValueError, match="2-D"):
+        pycauset.trace(pycauset.vector([1.0, 2.0]))
+
+
+def test_reductions_fuse_over_expressions():
+    a, b = make_array((64, 80), "float64", 1), make_array((64, 80), "float64", 2)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    assert (A - B).norm() == pytest.approx(np.linalg.norm(a - b))
+    assert pycauset.sum(A * B) == pytest.approx(np.sum(a * b))
+    assert_eq((A - B).max(axis=0), np.max(a - b, axis=0))
+    assert_eq(pycauset.mean(A + 1, axis=1), np.mean(a + 1, axis=1))
+
+
+def test_reductions_accept_array_likes():
+    assert pycauset.sum([[1, 2], [3, 4]]) == 10
+    assert pycauset.max(np.arange(5)) == 4
+
+
+def test_file_backed_reductions_under_tiny_budget(budget):
+    budget(2**21)
+    a = make_array((600, 700), "float64", 5)  # 3.2 MiB > budget
+    b = make_array((600, 700), "float32", 6)
+    A, B = to_pycauset(a, "file"), to_pycauset(b, "file")
+    assert float((A - B).norm()) == pytest.approx(np.linalg.norm(a - b), rel=1e-12)
+    assert_eq(pycauset.sum(A, axis=0), a.sum(axis=0))
+    assert_eq(pycauset.min(A * B, axis=1), np.min(a * b, axis=1))
+    assert float(pycauset.mean(B)) == pytest.approx(float(b.mean(dtype=np.float64)), rel=1e-6)
