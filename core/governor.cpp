@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::uint64_t kUnlimited = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kMinimumTileBudget = 512 * 1024;
+constexpr std::uint64_t kWorthSpilling = 64 * 1024;  ///< smaller buffers spill only as a last resort
 
 std::uint64_t read_meminfo_available() {
   std::ifstream in("/proc/meminfo");
@@ -78,9 +79,12 @@ std::uint64_t cgroup_room() {
 
 }  // namespace
 
-std::uint64_t parse_byte_count(const std::string& text) {
-  auto fail = [&text](const std::string& why) -> std::uint64_t {
-    throw ValueError("cannot parse memory size '" + text + "': " + why +
+namespace {
+
+/// parse_byte_count, naming `source` (e.g. the environment variable) in the error message.
+std::uint64_t parse_byte_count_from(const std::string& text, const std::string& source) {
+  auto fail = [&](const std::string& why) -> std::uint64_t {
+    throw ValueError("cannot parse " + source + " '" + text + "': " + why +
                      "; expected a whole number of bytes, optionally with a binary suffix K, M, G or T (e.g. 64M)");
   };
   std::size_t begin = text.find_first_not_of(" \t\n");
@@ -113,6 +117,10 @@ std::uint64_t parse_byte_count(const std::string& text) {
   if (value > kMax / multiplier) return fail("the number is too large");
   return value * multiplier;
 }
+
+}  // namespace
+
+std::uint64_t parse_byte_count(const std::string& text) { return parse_byte_count_from(text, "memory size"); }
 
 Placement placement_from_name(const std::string& name) {
   if (name == "auto") return Placement::Auto;
@@ -185,9 +193,13 @@ class MemoryGovernor::Impl {
       if (used() - spillable > limit() || limit() - (used() - spillable) < needed) return room();
     }
     std::sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.first < b.first; });
-    for (auto& candidate : candidates) {
-      if (fits(needed)) break;
-      spill(*candidate.second);
+    // Two LRU passes: first only buffers big enough to be worth a file (a 96-byte spill frees nothing
+    // but costs a file), then, if room is still short, everything.
+    for (bool small_too : {false, true}) {
+      for (auto& candidate : candidates) {
+        if (fits(needed)) break;
+        if (small_too || candidate.second->nbytes_ >= kWorthSpilling) spill(*candidate.second);
+      }
     }
     return room();
   }
@@ -196,7 +208,7 @@ class MemoryGovernor::Impl {
 MemoryGovernor::MemoryGovernor() : impl_(std::make_unique<Impl>()) {
   impl_->default_limit = default_limit();
   if (const char* env = std::getenv("PYCAUSET_MEMORY_LIMIT"); env != nullptr && *env != '\0') {
-    std::uint64_t bytes = parse_byte_count(env);
+    std::uint64_t bytes = parse_byte_count_from(env, "PYCAUSET_MEMORY_LIMIT");
     if (bytes < kMinimumBudget) {
       throw ValueError("PYCAUSET_MEMORY_LIMIT=" + std::string(env) + " is below the minimum budget of 1 MiB (1048576 bytes)");
     }
