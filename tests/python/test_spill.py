@@ -218,3 +218,36 @@ def test_full_disk_during_spill_raises_a_clear_oserror():
     finally:
         subprocess.run(["umount", str(mount_point)], check=False)
         mount_point.rmdir()
+
+
+_FORK_CHILD = """
+    import os, sys, numpy as np, pycauset
+    pycauset.set_memory_limit(2**20)
+    keep = np.arange(250_000, dtype=np.float64).reshape(500, 500)
+    a = pycauset.matrix(keep)
+    parent_dir = pycauset.memory_info()["spill_dir"]
+    assert a.storage == "file" and os.path.dirname(a.path) == parent_dir
+    pid = os.fork()
+    if pid == 0:
+        # The child: its spill files go to a directory of its own, and its exit hook removes only that.
+        b = pycauset.zeros((500, 500))
+        child_dir = pycauset.memory_info()["spill_dir"]
+        ok = child_dir != parent_dir and os.path.dirname(b.path) == child_dir
+        del b
+        pycauset._core.remove_spill_dir()
+        os._exit(0 if ok and not os.path.exists(child_dir) else 3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert os.path.exists(a.path)
+    assert np.array_equal(pycauset.to_numpy(a, allow_huge=True), keep)
+    c = pycauset.zeros((500, 500))                              # the parent can still spill
+    assert os.path.dirname(c.path) == parent_dir
+    print("ok")
+"""
+
+
+def test_forked_child_spills_into_its_own_directory(tmp_path):
+    result = _run_python(_FORK_CHILD, PYCAUSET_SPILL_DIR=str(tmp_path), PYCAUSET_NUM_THREADS="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "ok"
+    assert _spill_dirs(tmp_path) == []
