@@ -81,6 +81,17 @@ void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t n)
   pwrite_fully(fd_, data, n, offset, target_);
 }
 
+void AtomicFile::start_writeback(std::uint64_t offset, std::uint64_t n, std::uint64_t wait_offset,
+                                 std::uint64_t wait_n) {
+#ifdef SYNC_FILE_RANGE_WRITE
+  if (wait_n > 0) {
+    (void)::sync_file_range(fd_, static_cast<off_t>(wait_offset), static_cast<off_t>(wait_n),
+                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+  }
+  if (n > 0) (void)::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), SYNC_FILE_RANGE_WRITE);
+#endif
+}
+
 void AtomicFile::commit() {
   if (::fsync(fd_) != 0) throw_io_error("flushing", target_);
   if (::close(fd_) != 0) {

@@ -29,6 +29,13 @@ class AtomicFile {
   /// \brief Write `n` bytes at `offset` of the temp file (pwrite, retrying short writes). Throws IoError.
   void write_at(std::uint64_t offset, const void* data, std::size_t n);
 
+  /// \brief Start writing [offset, offset + n) to disk now, and wait for [wait_offset, wait_offset + wait_n).
+  ///
+  /// Streaming writers call this per tile so that disk writeback overlaps with producing the next
+  /// tiles (commit's fsync then finds little left to do) and dirty pages stay bounded. Advisory:
+  /// errors are ignored here and surface from commit's fsync.
+  void start_writeback(std::uint64_t offset, std::uint64_t n, std::uint64_t wait_offset = 0, std::uint64_t wait_n = 0);
+
   /// \brief Flush, rename over the target, flush the directory. Throws IoError; then the target is intact.
   void commit();
 

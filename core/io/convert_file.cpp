@@ -104,7 +104,7 @@ void npy_to_container(const std::string& src, const std::string& dst) {
   AtomicFile out(dst);
   out.reserve(header.payload_offset + header.payload_size);
   PayloadChecksum checksum;
-  write_payload(region, /*packed_bits=*/true, out, header.payload_offset, &checksum);
+  write_payload(region, /*packed_bits=*/true, out, header.payload_offset, &checksum, source.get());
   header.payload_checksum = checksum.value();
   const auto page = encode_container_header(header);
   out.write_at(0, page.data(), page.size());
@@ -139,7 +139,7 @@ void container_to_npy(const std::string& src, const std::string& dst) {
   AtomicFile out(dst);
   out.reserve(npy_header.size() + data_bytes);
   out.write_at(0, npy_header.data(), npy_header.size());
-  write_payload(region, /*packed_bits=*/false, out, npy_header.size(), nullptr);
+  write_payload(region, /*packed_bits=*/false, out, npy_header.size(), nullptr, c.payload.get());
   out.commit();
 }
 

@@ -46,7 +46,7 @@ void save(const Array& array, const std::string& path) {
   // Reserve everything first: a full disk or a size limit fails before any data is written.
   out.reserve(header.payload_offset + header.payload_size);
   PayloadChecksum checksum;
-  write_payload(src, /*packed_bits=*/true, out, header.payload_offset, &checksum);
+  write_payload(src, /*packed_bits=*/true, out, header.payload_offset, &checksum, &lease.store());
   header.payload_checksum = checksum.value();
   // The header goes last, so even the temp file never holds a valid header over a partial payload.
   const auto page = encode_container_header(header);

@@ -4,7 +4,9 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <future>
 #include <vector>
 
 #include "core/governor.hpp"
@@ -40,6 +42,30 @@ bool is_payload_layout(const StridedRegion& r, bool packed_bits) {
   return cols_ok && rows_ok && aligned;
 }
 
+/// Copy src to dst; a column-major-ish source (a transposed view) goes in panels of kPanel columns.
+///
+/// Copying whole rows of a transposed view reads the source down its columns, one page per element;
+/// in panels, consecutive rows reuse the same cache lines and TLB entries, as a blocked transpose.
+void copy_panels(const StridedRegion& src, const StridedRegion& dst) {
+  constexpr std::int64_t kPanel = 64;
+  const bool column_major = src.rows > 1 && src.cols > kPanel && std::llabs(src.col_stride) > std::llabs(src.row_stride);
+  if (!column_major) {
+    copy_region(src, dst);
+    return;
+  }
+  const std::int64_t panels = (src.cols + kPanel - 1) / kPanel;
+  // Packed destinations share bytes between neighbouring panels of a row: those must not run concurrently.
+  auto run = [&](std::int64_t p) {
+    const std::int64_t j = p * kPanel, n = std::min(kPanel, src.cols - j);
+    copy_region(block_of(src, 0, src.rows, j, n), block_of(dst, 0, dst.rows, j, n));
+  };
+  if (dst.packed_bits) {
+    for (std::int64_t p = 0; p < panels; ++p) run(p);
+  } else {
+    tbb::parallel_for(std::int64_t{0}, panels, run);
+  }
+}
+
 /// Gather the logical elements [k0, k1) of src into dst_base (row-major, element k0 first).
 void gather(const StridedRegion& src, bool packed_bits, std::int64_t k0, std::int64_t k1, std::byte* dst_base) {
   const std::int64_t cols = src.cols;
@@ -70,7 +96,7 @@ void gather(const StridedRegion& src, bool packed_bits, std::int64_t k0, std::in
       dst.row_stride = cols * item;
       dst.col_stride = item;
     }
-    copy_region(block_of(src, i, nrows, j, ncols), dst);
+    copy_panels(block_of(src, i, nrows, j, ncols), dst);
     k += nrows * ncols;
   }
 }
@@ -94,37 +120,66 @@ std::uint64_t payload_bytes(DType dtype, std::uint64_t count, bool packed_bits) 
 }
 
 void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, std::uint64_t offset,
-                   PayloadChecksum* checksum) {
+                   PayloadChecksum* checksum, const ByteStore* source_store) {
   const std::int64_t count = src.rows * src.cols;
   if (count == 0) return;
   const bool packed = packed_bits && src.dtype == DType::Bool;
   const std::uint64_t total = payload_bytes(src.dtype, static_cast<std::uint64_t>(count), packed);
   auto& governor = MemoryGovernor::instance();
-  std::uint64_t tile_bytes = governor.tile_budget(std::min(kWantedTile, (total + kBlock - 1) / kBlock * kBlock));
+  // Two tiles: one being filled while the other is written.
+  std::uint64_t tile_bytes = governor.tile_budget(2 * std::min(kWantedTile, (total + kBlock - 1) / kBlock * kBlock)) / 2;
   tile_bytes = std::max(kBlock, tile_bytes / kBlock * kBlock);
   // Elements per tile: whole bytes of the payload, and (being a multiple of 64 KiB) whole elements.
   const std::int64_t tile_elems =
       static_cast<std::int64_t>(packed ? tile_bytes * 8 : tile_bytes / static_cast<std::uint64_t>(itemsize(src.dtype)));
   const bool direct = is_payload_layout(src, packed);
-  PooledBuffer tile;
+  // Bytes already in payload layout inside a file are read with pread: cheaper than faulting in the mapping.
+  const bool read_file = direct && source_store != nullptr && source_store->is_file() && source_store->data() != nullptr;
+  const std::byte* direct_base = src.data + (packed ? src.bit_offset / 8 : 0);
 
-  for (std::int64_t k0 = 0; k0 < count; k0 += tile_elems) {
+  PooledBuffer tiles[2];
+  std::future<void> pending;  // the write in flight; declared after the tiles so it is joined before they go
+  std::uint64_t previous_start = 0, previous_bytes = 0;
+
+  std::int64_t t = 0;
+  for (std::int64_t k0 = 0; k0 < count; k0 += tile_elems, ++t) {
     const std::int64_t k1 = std::min<std::int64_t>(count, k0 + tile_elems);
     const std::uint64_t byte0 = payload_bytes(src.dtype, static_cast<std::uint64_t>(k0), packed);
     const std::uint64_t nbytes = payload_bytes(src.dtype, static_cast<std::uint64_t>(k1), packed) - byte0;
     const std::byte* bytes;
+    PooledBuffer& tile = tiles[t % 2];
     // A final partial byte of packed bits may hold neighbouring bits in memory: gather it to zero them.
-    if (direct && !(packed && k1 % 8 != 0)) {
-      bytes = src.data + (packed ? src.bit_offset / 8 : 0) + byte0;
+    const bool as_is = direct && !(packed && k1 % 8 != 0);
+    if (as_is && !read_file) {
+      bytes = direct_base + byte0;
     } else {
       if (tile.data() == nullptr) tile = governor.acquire_tile(static_cast<std::size_t>(tile_bytes));
-      if (packed) tile.data()[nbytes - 1] = std::byte{0};
-      gather(src, packed, k0, k1, tile.data());
+      if (as_is) {
+        source_store->read_at(static_cast<std::uint64_t>(direct_base - source_store->data()) + byte0, tile.data(),
+                              static_cast<std::size_t>(nbytes));
+      } else {
+        if (packed) tile.data()[nbytes - 1] = std::byte{0};
+        gather(src, packed, k0, k1, tile.data());
+      }
       bytes = tile.data();
     }
     if (checksum != nullptr) add_checksum(bytes, nbytes, kBlock, *checksum);
-    out.write_at(offset + byte0, bytes, static_cast<std::size_t>(nbytes));
+    if (pending.valid()) pending.get();  // the other tile is free again (and its write error surfaces)
+    auto write = [&out, bytes, nbytes, at = offset + byte0, wait_at = offset + previous_start,
+                  wait_n = previous_bytes] {
+      out.write_at(at, bytes, static_cast<std::size_t>(nbytes));
+      // Start disk writeback now; wait for the tile before, so dirty pages stay about two tiles.
+      out.start_writeback(at, nbytes, wait_at, wait_n);
+    };
+    if (k1 == count) {
+      write();  // the last tile has nothing left to overlap with
+    } else {
+      pending = std::async(std::launch::async, write);
+    }
+    previous_start = byte0;
+    previous_bytes = nbytes;
   }
+  if (pending.valid()) pending.get();
 }
 
 std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes) {

@@ -17,9 +17,12 @@ namespace pycauset::io {
 /// byteswapping as needed; a transposed or sliced view is just strides) and written with one pwrite.
 /// When the source already is the payload byte for byte, tiles are written straight from it.
 /// If `checksum` is given, the container's blockwise CRC-32C is accumulated while streaming.
-/// Memory bound: one tile of at most MemoryGovernor::tile_budget(64 MiB) bytes. Parallel (TBB), GIL-free.
+/// `source_store`, when given, is the store `src.data` points into: if it is a file, payload-layout
+/// bytes are read from it with pread instead of through the mapping.
+/// Pipeline: tile t+1 is gathered (TBB-parallel) and checksummed while tile t is written by another
+/// thread. Memory bound: two tiles, together at most MemoryGovernor::tile_budget(128 MiB). GIL-free.
 void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, std::uint64_t offset,
-                   PayloadChecksum* checksum);
+                   PayloadChecksum* checksum, const ByteStore* source_store = nullptr);
 
 /// \brief Return the payload checksum of the `size` bytes of `store` (read in pooled tiles with pread).
 std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes);
