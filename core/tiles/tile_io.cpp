@@ -38,10 +38,16 @@ Oriented orient(const Array& a, const Block& block, TileLayout layout) {
   return {transpose_view(a), Block{block.c0, block.nc, block.r0, block.nr}};
 }
 
-/// True when each block row of `v` is one contiguous run of bytes of the same dtype as the tile.
-bool runs_are_contiguous(const Array& v, const Block& b, DType tile_dtype) {
-  return v.dtype() == tile_dtype && v.dtype() != DType::Bool && (b.nc == 1 || v.col_stride() == 1) && b.nr > 0 &&
-         b.nc > 0;
+/// Runs shorter than this are not worth a pread each: copy them through the mapping instead.
+constexpr std::int64_t kMinimumRunBytes = 512;
+
+/// True when each block row of `v` is one contiguous run of bytes of the same dtype as the tile,
+/// and (for files) the runs are long enough, or few enough, for one pread/pwrite each.
+bool runs_are_contiguous(const Array& v, const Block& b, DType tile_dtype, bool file) {
+  if (v.dtype() != tile_dtype || v.dtype() == DType::Bool || b.nr <= 0 || b.nc <= 0) return false;
+  if (b.nc > 1 && v.col_stride() != 1) return false;
+  const bool one_run = b.nr == 1 || v.row_stride() == b.nc;
+  return !file || one_run || b.nc * itemsize(v.dtype()) >= kMinimumRunBytes;
 }
 
 /// Call `move(byte_offset_in_store, tile_row_pointer_offset_bytes, nbytes)` once per contiguous run.
@@ -92,7 +98,7 @@ void read_block(const Array& src, const Buffer::Lease& lease, const Block& block
   check_block(src, block, ld, layout);
   if (block.nr == 0 || block.nc == 0) return;
   Oriented o = orient(src, block, layout);
-  if (runs_are_contiguous(o.view, o.block, dst_dtype)) {
+  if (runs_are_contiguous(o.view, o.block, dst_dtype, lease.store().is_file())) {
     auto* out = static_cast<std::byte*>(dst);
     ByteStore& store = lease.store();
     const bool file = store.is_file();
@@ -118,7 +124,7 @@ void write_block(const Array& dst, const Buffer::Lease& lease, const Block& bloc
   check_block(dst, block, ld, layout);
   if (block.nr == 0 || block.nc == 0) return;
   Oriented o = orient(dst, block, layout);
-  if (runs_are_contiguous(o.view, o.block, src_dtype)) {
+  if (runs_are_contiguous(o.view, o.block, src_dtype, lease.store().is_file())) {
     auto* in = static_cast<const std::byte*>(src);
     ByteStore& store = lease.store();
     const bool file = store.is_file();

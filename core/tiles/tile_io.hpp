@@ -34,8 +34,9 @@ Array transpose_view(const Array& a);
 /// `dst` holds elements of `dst_dtype` (bool: one byte, 0 or 1, per element) in `layout` with
 /// leading dimension `ld` (elements; ld >= nc for RowMajor, ld >= nr for ColMajor).
 /// Same-dtype blocks of a file-backed view whose runs are contiguous are read with one pread per
-/// run (never paging through the mapping); RAM is memcpy'd; anything else (strided slices, dtype
-/// conversion, bits) goes through copy_region. `lease` must lease `src.buffer()`.
+/// run (never paging through the mapping) unless the runs are short (< 512 bytes, e.g. a column of a
+/// row-major file), which go through the mapping; RAM is memcpy'd; anything else (strided slices,
+/// dtype conversion, bits) goes through copy_region. `lease` must lease `src.buffer()`.
 /// Thread-safety: concurrent reads of any blocks are safe.
 void read_block(const Array& src, const Buffer::Lease& lease, const Block& block, void* dst, std::int64_t ld,
                 DType dst_dtype, TileLayout layout = TileLayout::RowMajor);
