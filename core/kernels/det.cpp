@@ -51,7 +51,7 @@ SlogdetResult slogdet_ooc(const Array& input, const ProgressFn& fn) {
   Array a = as_dtype(input, dtype_traits<T>::id);
   const double N = static_cast<double>(a.rows());
   detail::ProgressCounter progress(fn, 2.0 / 3.0 * N * N * N);
-  OocLu<T> lu(a, ooc_panel_width(a.rows(), sizeof(T), 3), progress, /*stop_on_singular=*/false);
+  OocLu<T> lu(a, ooc_panel_width(a.rows(), sizeof(T), 4), progress, /*stop_on_singular=*/false);
   progress.finish();
   return from_lu(lu.diagonal().data(), 1, lu.pivots().data(), a.rows(), 0);
 }

@@ -39,7 +39,8 @@ Array inverse_direct(const Array& a, int lwork) {
 ///             (Y_I = U_II^{-1} Y_I; Y_{0:I0} -= U_{0:I0,I} Y_I)            ~ N^3 flops in all.
 /// Column k of Z is column p(k) of inv(M) (P e_k = e_p(k)), i.e. row p(k) of inv(A) in row-major
 /// order: one contiguous write of N elements, so the permutation costs nothing extra.
-/// Memory: Y plus two streamed panels, 3 N b elements. I/O: factor reads ~ N^2 (b-independent
+/// Memory: two Y blocks (one written behind while the next is computed) plus two streamed panels,
+/// 4 N b elements. I/O: factor reads ~ N^2 (b-independent
 /// per block) x N / b blocks = N^3 / b elements; the result is written once (N^2).
 template <class T>
 Array inverse_ooc(const Array& input, const ProgressFn& fn) {
@@ -48,7 +49,7 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
   const double N = static_cast<double>(a.rows());
   detail::ProgressCounter progress(fn, 2.0 * N * N * N);
   const std::int64_t n = a.rows();
-  OocLu<T> lu(a, ooc_panel_width(n, sizeof(T), 3), progress, /*stop_on_singular=*/true);
+  OocLu<T> lu(a, ooc_panel_width(n, sizeof(T), 4), progress, /*stop_on_singular=*/true);
 
   // p: P e_k = e_p(k), from the interchange sequence (L U = P^T M).
   std::vector<std::int64_t> p(n);
@@ -60,9 +61,8 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
   auto& gov = MemoryGovernor::instance();
   const std::int64_t b = lu.panel_width(), panels = lu.panel_count();
   const std::size_t panel_bytes = static_cast<std::size_t>(n) * b * sizeof(T);
-  PooledBuffer ybuf = gov.acquire_tile(panel_bytes);
+  PooledBuffer ybuf[2] = {gov.acquire_tile(panel_bytes), gov.acquire_tile(panel_bytes)};
   PooledBuffer s0 = gov.acquire_tile(panel_bytes), s1 = gov.acquire_tile(panel_bytes);
-  T* Y = ybuf.as<T>();
 
   // One stream of reads for the whole computation, so prefetching crosses block boundaries.
   std::vector<typename PanelStream<T>::Read> reads;
@@ -70,11 +70,15 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
     for (std::int64_t I = J; I < panels; ++I) reads.push_back({I, lu.panel_begin(I), n});
     for (std::int64_t I = panels - 1; I >= 0; --I) reads.push_back({I, 0, lu.panel_end(I)});
   }
-  tiles::IoWorker io;
-  PanelStream<T> stream(lu, std::move(reads), s0.as<T>(), s1.as<T>(), io);
+  // Declared after the buffers: destroyed first, so no job outlives the memory it uses.
+  tiles::IoWorker reader, writer;
+  std::future<void> written[2];
+  PanelStream<T> stream(lu, std::move(reads), s0.as<T>(), s1.as<T>(), reader);
 
   for (std::int64_t J = 0; J < panels; ++J) {
     const std::int64_t J0 = lu.panel_begin(J), w = lu.panel_end(J) - J0;
+    T* Y = ybuf[J % 2].as<T>();
+    if (written[J % 2].valid()) written[J % 2].get();  // block J - 2 is on disk: reuse its buffer
     std::fill(Y, Y + n * w, T(0));
     for (std::int64_t c = 0; c < w; ++c) Y[c * n + J0 + c] = T(1);
     for (std::int64_t I = J; I < panels; ++I) {  // forward: L Y = E_J
@@ -91,10 +95,18 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
       lapack::gemm<T>('N', 'N', I0, w, wi, T(-1), U, I1, Y + I0, n, T(1), Y, n);
       progress.add(double(wi) * wi * w + 2.0 * I0 * w * wi);
     }
-    for (std::int64_t c = 0; c < w; ++c) {
-      tiles::write_block(result, out, tiles::Block{p[J0 + c], 1, 0, n}, Y + c * n, n, dt,
-                         tiles::TileLayout::RowMajor);
-    }
+    const std::int64_t* rows = p.data() + J0;
+    const Buffer::Lease* lease = &out;
+    const Array* target = &result;
+    written[J % 2] = writer.submit([target, lease, rows, Y, w, n, dt] {
+      for (std::int64_t c = 0; c < w; ++c) {  // Z(:, J0 + c) is row p(J0 + c) of inv(A)
+        tiles::write_block(*target, *lease, tiles::Block{rows[c], 1, 0, n}, Y + c * n, n, dt,
+                           tiles::TileLayout::RowMajor);
+      }
+    });
+  }
+  for (auto& done : written) {
+    if (done.valid()) done.get();
   }
   progress.finish();
   return result;

@@ -15,9 +15,14 @@ std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers) {
   if (n <= 0) return 1;
   const std::uint64_t per_column = static_cast<std::uint64_t>(buffers) * n * item;
   const std::uint64_t budget = MemoryGovernor::instance().tile_budget(per_column * n);
-  std::int64_t b = static_cast<std::int64_t>(budget / per_column);
-  b = std::clamp<std::int64_t>(b, 1, n);
-  if (b > 64 && b < n) b -= b % 32;
+  const std::int64_t widest = std::clamp<std::int64_t>(static_cast<std::int64_t>(budget / per_column), 1, n);
+  // Balance the panels (no thin last panel): the fewest panels the budget allows, equally wide.
+  const std::int64_t panels = (n + widest - 1) / widest;
+  std::int64_t b = (n + panels - 1) / panels;
+  if (b > 64 && b < n) {
+    const std::int64_t up = (b + 31) / 32 * 32;
+    b = up <= widest ? up : b - b % 32;
+  }
   return b;
 }
 
@@ -60,18 +65,22 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
   const std::int64_t N = n_;
   auto& gov = MemoryGovernor::instance();
   factor_ = Array::zeros(dt, 2, N, N, Placement::File);
+  written_.assign(panel_count(), {});
   Buffer::Lease input = Buffer::lease(a.buffer());
   Buffer::Lease output = Buffer::lease(factor_.buffer());
   const std::size_t panel_bytes = static_cast<std::size_t>(N) * b_ * sizeof(T);
-  PooledBuffer work = gov.acquire_tile(panel_bytes);
+  // Two working panels alternate so that panel J is written behind while panel J + 1 is computed.
+  PooledBuffer work[2] = {gov.acquire_tile(panel_bytes), gov.acquire_tile(panel_bytes)};
   PooledBuffer stream0 = gov.acquire_tile(panel_bytes);
   PooledBuffer stream1 = gov.acquire_tile(panel_bytes);
-  T* A = work.as<T>();  // the working panel M(:, J0:J1), column-major, leading dimension N
   std::vector<int> ipiv(b_);
-  tiles::IoWorker io;
+  // Declared after the buffers: destroyed first, so no job outlives the memory it uses.
+  tiles::IoWorker reader, writer;
 
   for (std::int64_t J = 0; J < panel_count(); ++J) {
     const std::int64_t J0 = panel_begin(J), J1 = panel_end(J), w = J1 - J0;
+    T* A = work[J % 2].as<T>();  // the working panel M(:, J0:J1), column-major, leading dimension N
+    if (J >= 2) written_[J - 2].get();  // its buffer is free again (rethrows a failed write)
     // 1. A_J = M(:, J) = rows J0:J1 of the input, then every interchange chosen so far.
     tiles::read_block(a, input, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
     apply_interchanges(A, N, w, 0, pivots_, 0, J0);
@@ -80,7 +89,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
     if (J > 0) {
       std::vector<typename PanelStream<T>::Read> reads;
       for (std::int64_t K = 0; K < J; ++K) reads.push_back({K, panel_begin(K), N});
-      PanelStream<T> stream(*this, std::move(reads), stream0.as<T>(), stream1.as<T>(), io);
+      PanelStream<T> stream(*this, std::move(reads), stream0.as<T>(), stream1.as<T>(), reader);
       for (std::int64_t K = 0; K < J; ++K) {
         const std::int64_t K0 = panel_begin(K), K1 = panel_end(K), wk = K1 - K0, ld = N - K0;
         const T* L = stream.next();  // rows K0:N of panel K: L_KK\U_KK on top, L_{K1:N,K} below
@@ -104,14 +113,23 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
     factored_ = J1;
     progress.add(getrf_flops(N - J0, w));
 
-    // 4. Store the panel (one contiguous run of the factor file).
-    tiles::write_block(factor_, output, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
+    // 4. Store the panel behind the computation (one contiguous run of the factor file); a later
+    //    read of this panel waits for it (read_panel).
+    const Array* f = &factor_;
+    const Buffer::Lease* out = &output;
+    written_[J] = writer.submit([f, out, J0, w, N, A, dt] {
+      tiles::write_block(*f, *out, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
+    }).share();
+  }
+  for (auto& done : written_) {
+    if (done.valid()) done.get();
   }
 }
 
 template <class T>
 void OocLu<T>::read_panel(std::int64_t k, std::int64_t r0, std::int64_t r1, T* dst) const {
   const std::int64_t K0 = panel_begin(k), K1 = panel_end(k), w = K1 - K0, ld = r1 - r0;
+  if (k < static_cast<std::int64_t>(written_.size()) && written_[k].valid()) written_[k].wait();
   Buffer::Lease lease = Buffer::lease(factor_.buffer());
   // Row i of the factor array is column i of M, so rows [r0, r1) of panel k arrive column-major.
   tiles::read_block(factor_, lease, tiles::Block{K0, w, r0, ld}, dst, ld, dtype_traits<T>::id,

@@ -35,7 +35,8 @@ std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers);
 /// Interchanges of later panels are applied lazily to an earlier panel's L rows when it is read
 /// (read_panel), so nothing already on disk is rewritten.
 ///
-/// Memory: 3 panels of N x b elements (the working panel and two streamed, double-buffered) plus
+/// Memory: 4 panels of N x b elements (two working panels, one written behind while the other is
+/// computed, and two streamed panels, double-buffered) plus
 /// O(N) pivots and diagonal; b comes from MemoryGovernor::tile_budget. I/O: the input is read once
 /// (N^2), the factor written once (N^2) and read about N^3 / (3 b) elements in the left-looking loop.
 template <class T>
@@ -76,6 +77,7 @@ class OocLu {
   std::int64_t factored_ = 0;  // interchanges known for rows [0, factored_)
   std::vector<std::int64_t> pivots_;
   std::vector<T> diagonal_;
+  std::vector<std::shared_future<void>> written_;  // panel k is on disk once written_[k] is ready
   bool singular_ = false;
 };
 

@@ -44,7 +44,7 @@ void solve_direct(const Array& a, const Array& b, const Array& x) {
 ///   forward  U^T Z = Y, panels first to last:  Y_I -= U_{0:I0,I}^T Y_{0:I0};  Y_I = U_II^{-T} Y_I;
 ///   backward L^T W = Z, panels last to first:  Y_I -= L_{I1:N,I}^T Y_{I1:N};  Y_I = L_II^{-T} Y_I;
 ///   X = P W: the interchanges applied in reverse order.
-/// Memory: Y plus two streamed panels, 3 N b elements. I/O per block: the factor once (N^2).
+/// Memory: Y plus two streamed panels (the LU before it holds 4 N b). I/O per block: the factor once (N^2).
 template <class T>
 void solve_ooc(const Array& input, const Array& b, const Array& x, const ProgressFn& fn) {
   const DType dt = dtype_traits<T>::id;
@@ -52,7 +52,7 @@ void solve_ooc(const Array& input, const Array& b, const Array& x, const Progres
   const std::int64_t n = a.rows(), k = b.cols();
   const double N = static_cast<double>(n);
   detail::ProgressCounter progress(fn, 2.0 / 3.0 * N * N * N + 2.0 * N * N * k);
-  OocLu<T> lu(a, ooc_panel_width(n, sizeof(T), 3), progress, /*stop_on_singular=*/true);
+  OocLu<T> lu(a, ooc_panel_width(n, sizeof(T), 4), progress, /*stop_on_singular=*/true);
   const std::int64_t bw = lu.panel_width(), panels = lu.panel_count();
   auto& gov = MemoryGovernor::instance();
   const std::size_t panel_bytes = static_cast<std::size_t>(n) * bw * sizeof(T);

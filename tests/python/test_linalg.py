@@ -114,17 +114,21 @@ def test_eigh_matches_numpy(dtype, uplo, n):
 @pytest.mark.parametrize("dtype", INT_DTYPES)
 def test_integer_and_bool_inputs_promote_to_float64(dtype):
     rng = np.random.default_rng(7)
-    a = (rng.integers(0, 2, (6, 6)) if dtype == "bool" else rng.integers(1, 9, (6, 6))).astype(dtype)
-    a = a + np.eye(6, dtype=dtype) * (1 if dtype == "bool" else 20)  # keep it regular
-    a = a.astype(dtype)
-    if abs(np.linalg.det(a)) < 1e-6:
-        pytest.skip("random integer matrix happened to be singular")
+    if dtype == "bool":  # unit upper triangular plus a subdiagonal: determinant 1
+        a = np.triu(rng.integers(0, 2, (6, 6)), 1) + np.eye(6, dtype=int) + np.eye(6, k=-1, dtype=int)
+        a = a.astype(bool)
+    else:  # L @ U with unit integer triangles: a full integer matrix of determinant 1
+        lower = np.tril(rng.integers(0, 3, (6, 6)), -1) + np.eye(6, dtype=int)
+        upper = np.triu(rng.integers(0, 3, (6, 6)), 1) + np.eye(6, dtype=int)
+        a = (lower @ upper).astype(dtype)
+    assert abs(np.linalg.det(a)) > 0.5
     got = linalg.inv(pycauset.matrix(a))
     assert got.dtype == np.float64
     np.testing.assert_allclose(_np(got), np.linalg.inv(a), atol=1e-10)
-    x = linalg.solve(pycauset.matrix(a), pycauset.vector(np.arange(6, dtype=dtype)))
+    rhs = (np.arange(6) % 2).astype(dtype)
+    x = linalg.solve(pycauset.matrix(a), pycauset.vector(rhs))
     assert x.dtype == np.float64
-    np.testing.assert_allclose(_np(x), np.linalg.solve(a, np.arange(6, dtype=dtype)), atol=1e-10)
+    np.testing.assert_allclose(_np(x), np.linalg.solve(a, rhs), atol=1e-10)
     sign, logabsdet = linalg.slogdet(pycauset.matrix(a))
     assert np.allclose((sign, logabsdet), np.linalg.slogdet(a))
     w, _ = linalg.eigh(pycauset.matrix(a))
