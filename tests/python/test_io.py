@@ -451,3 +451,30 @@ def test_convert_corrupt_container_keeps_previous_target(tmp_path):
     with pytest.raises(ValueError, match="corrupt"):
         pycauset.convert_file(tmp_path / "a.pycauset", tmp_path / "a.npy")
     assert (tmp_path / "a.npy").read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------------- many tiles
+def test_bool_views_over_many_tiles(tmp_path, budget):
+    budget(2**20)  # tiles of a few hundred KiB: the packed payload spans several, with partial bytes
+    b = make_array((3001, 1999), "bool", seed=18)
+    m = pycauset.matrix(b)
+    for name, view, expected in [("m", m, b), ("t", m[::-1].T, b[::-1].T), ("s", m[7:2900:3, 5:], b[7:2900:3, 5:])]:
+        pycauset.save(view, tmp_path / f"{name}.pycauset")
+        payload = (tmp_path / f"{name}.pycauset").read_bytes()[HEADER:]
+        assert payload == np.packbits(np.ascontiguousarray(expected).ravel()).tobytes()
+        pycauset.convert_file(tmp_path / f"{name}.pycauset", tmp_path / f"{name}.npy")
+        np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), expected)
+    np.save(tmp_path / "f.npy", np.asfortranarray(b))
+    pycauset.convert_file(tmp_path / "f.npy", tmp_path / "f.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "f.pycauset", verify=True), b)
+
+
+def test_long_vector_views_over_many_tiles(tmp_path, budget):
+    budget(2**20)
+    a = make_array((300_007,), "complex64", seed=19)  # 2.3 MiB
+    v = pycauset.vector(a)
+    pycauset.save(v[::-3], tmp_path / "v.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "v.pycauset", verify=True), a[::-3])
+    m = pycauset.matrix(a[:300_000].reshape(600, 500))
+    pycauset.save(m[:, 7], tmp_path / "c.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "c.pycauset", verify=True), a[:300_000].reshape(600, 500)[:, 7])
