@@ -7,7 +7,8 @@ overlapped with compute, no temporaries larger than a tile, buffers allocated on
 """
 from __future__ import annotations
 
-import math
+import mmap
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -25,6 +26,29 @@ def _even_blocks(n: int, max_block: int, align: int = 64) -> int:
     count = -(-n // max_block)
     block = _round_up(-(-n // count), align)
     return min(block, max_block) if block > max_block else min(block, n)
+
+
+def _flush_rows(m: np.memmap, r0: int, rows: int) -> None:
+    """msync rows [r0, r0+rows) of a memmapped matrix, so written pages become clean at once.
+
+    Under a memory cap, dirty file pages can only be dropped after writeback; writing them back as soon
+    as a tile is stored (in the writer thread) keeps reclaim cheap instead of stalling the compute.
+    """
+    row_bytes = m.shape[1] * m.itemsize
+    start = m.offset + r0 * row_bytes
+    aligned = start - start % mmap.PAGESIZE
+    m._mmap.flush(aligned, start + rows * row_bytes - aligned)  # np.memmap keeps its mmap in _mmap
+
+
+def _store_tile(dst: np.memmap, r0: int, j0: int, tile: np.ndarray) -> None:
+    np.copyto(dst[r0:r0 + tile.shape[0], j0:j0 + tile.shape[1]], tile)
+    _flush_rows(dst, r0, tile.shape[0])
+
+
+def _fresh_memmap(path: str, n: int) -> np.memmap:
+    """A new n×n .npy memmap. The file is sparse, so storing into it never reads old pages from disk
+    (storing into pages already on disk would read each page before overwriting it)."""
+    return np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, n))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -54,7 +78,7 @@ def memmap_matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int) -> d
 
     Loop order: for each column panel B[:, J] (kept in RAM), stream the row blocks A[I, :] through a
     two-buffer ring read one step ahead, and write each C[I, J] tile behind. A is read once per panel,
-    B once in total, C written once. Dirty pages of ``c`` are left to the caller to flush.
+    B once in total, C written once (each tile written back as soon as it is stored).
     """
     n, k = a.shape
     m = b.shape[1]
@@ -85,7 +109,7 @@ def memmap_matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int) -> d
                 pending_write[slot].result()
             tile = c_ring[slot][:rows, :cols]
             np.matmul(a_ring[slot][:rows], panel[:, :cols], out=tile)
-            pending_write[slot] = writer.submit(np.copyto, c[i0:i0 + rows, j0:j0 + cols], tile)
+            pending_write[slot] = writer.submit(_store_tile, c, i0, j0, tile)
         for f in pending_write:
             if f is not None:
                 f.result()
@@ -168,7 +192,7 @@ def plan_inverse(n: int, budget: int) -> tuple[int, int]:
     return nb, h
 
 
-def memmap_inverse(a: np.ndarray, work: np.ndarray, out: np.ndarray, budget: int) -> dict:
+def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str) -> dict:
     """Write ``inv(a)`` into ``out`` (memmapped float64, n×n) within ``budget`` bytes of tiles.
 
     In-place blocked Gauss-Jordan (the sweep operator) with partial pivoting: for each panel K of nb
@@ -182,7 +206,9 @@ def memmap_inverse(a: np.ndarray, work: np.ndarray, out: np.ndarray, budget: int
     2n³ flops in GEMMs of shape (h×nb)·(nb×n). Rows are never moved: pivots are physical rows, so the
     n/nb sweeps are each one sequential read + write of the matrix in row blocks. Sweep 0 reads ``a``;
     the last sweep writes ``out`` with rows and columns put in order (inv(a)[i, p_c] = M[p_i, c] for
-    the pivot sequence p), so no extra pass is needed. ``work`` is an n×n scratch memmap.
+    the pivot sequence p), so no extra pass is needed. Sweeps in between read the previous sweep's
+    file and write a fresh (sparse) one in ``scratch_dir``, deleting the old one: stores never read
+    stale pages back from disk.
     """
     n = a.shape[0]
     nb, h = plan_inverse(n, budget)
@@ -201,12 +227,14 @@ def memmap_inverse(a: np.ndarray, work: np.ndarray, out: np.ndarray, budget: int
         for s, k0 in enumerate(sweeps):
             w = min(nb, n - k0)
             k1 = k0 + w
-            src = a if s == 0 else work
             last = s == len(sweeps) - 1
+            src = a if s == 0 else dst
+            if not last:
+                dst = _fresh_memmap(os.path.join(scratch_dir, f"sweep{s % 2}.npy"), n)
             # 1. pivot rows: LU with partial pivoting of the panel restricted to unswept rows
             free = np.flatnonzero(~swept)
             search = shared[:len(free) * w].reshape(len(free), w)
-            np.take(panel[:, :w], free, axis=0, out=search)
+            np.take(panel[:, :w], free, axis=0, out=search, mode="clip")  # "raise" would buffer a copy
             piv = free[_pivot_order(_lu_pivots(search), len(free))]
             swept[piv] = True
             order[k0:k1] = piv
@@ -252,12 +280,16 @@ def memmap_inverse(a: np.ndarray, work: np.ndarray, out: np.ndarray, budget: int
                 if not last:
                     nw = min(nb, n - k1)
                     np.copyto(panel[r0:r0 + rows, :nw], blk[:, k1:k1 + nw])
-                    writes[b % 3] = writer.submit(np.copyto, work[r0:r0 + rows], blk)
+                    writes[b % 3] = writer.submit(_store_tile, dst, r0, 0, blk)
                 else:
                     writes[b % 3] = writer.submit(_write_ordered, out, blk, inv_order, r0)
             for f in writes:
                 if f is not None:
                     f.result()
+            if s > 0:  # the previous sweep's file is consumed
+                path = src.filename
+                del src
+                os.unlink(path)
     finally:
         reader.shutdown()
         writer.shutdown()
@@ -267,4 +299,6 @@ def memmap_inverse(a: np.ndarray, work: np.ndarray, out: np.ndarray, budget: int
 def _write_ordered(out: np.ndarray, blk: np.ndarray, inv_order: np.ndarray, r0: int) -> None:
     """Store swept physical rows r0.. as rows inv_order[r] of the inverse, columns put in order."""
     for local in range(blk.shape[0]):
-        out[inv_order[r0 + local]] = blk[local, inv_order]
+        r = int(inv_order[r0 + local])
+        out[r] = blk[local, inv_order]
+        _flush_rows(out, r, 1)
