@@ -48,7 +48,7 @@ def test_environment_variable_sets_the_budget():
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == 64 * 2**20
     bad = _run("import pycauset", PYCAUSET_MEMORY_LIMIT="64 apples")
-    assert bad.returncode != 0 and "cannot parse memory size '64 apples'" in bad.stderr
+    assert bad.returncode != 0 and "cannot parse PYCAUSET_MEMORY_LIMIT '64 apples'" in bad.stderr
 
 
 def test_threads_setting_and_environment():
