@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <random>
 
 #include "storage/errors.hpp"
@@ -39,6 +40,14 @@ std::string random_suffix() {
 
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
   if (target_.empty() || target_.back() == '/') throw_io_error("saving to", target_, EISDIR);
+  // Saving through a symbolic link replaces the file it points to (as writing through it would), not the link.
+  struct stat link {};
+  if (::lstat(target_.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    if (char* resolved = ::realpath(target_.c_str(), nullptr)) {
+      target_ = resolved;
+      std::free(resolved);
+    }
+  }
   directory_ = directory_of(target_);
   struct stat existing {};
   bool target_exists = ::stat(target_.c_str(), &existing) == 0;

@@ -72,6 +72,16 @@ ContainerHeader read_container_header(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw_io_error("opening", path);
   FdCloser closer{fd};
+  return read_container_header(fd, path);
+}
+
+bool same_container_header(const ContainerHeader& a, const ContainerHeader& b) noexcept {
+  return a.version == b.version && a.dtype == b.dtype && a.ndim == b.ndim && a.flags == b.flags &&
+         a.shape == b.shape && a.payload_offset == b.payload_offset && a.payload_size == b.payload_size &&
+         a.payload_checksum == b.payload_checksum && a.checksum_block == b.checksum_block;
+}
+
+ContainerHeader read_container_header(int fd, const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw_io_error("inspecting", path);
   if (S_ISDIR(st.st_mode)) throw_io_error("loading", path, EISDIR);

@@ -68,6 +68,12 @@ std::array<unsigned char, ContainerHeader::kHeaderSize> encode_container_header(
 /// consistency is checked by the caller, which knows dtypes. I/O errors throw IoError.
 ContainerHeader read_container_header(const std::string& path);
 
+/// \brief Read and validate the header of the open file `fd` (as above); `path` names it in messages.
+ContainerHeader read_container_header(int fd, const std::string& path);
+
+/// \brief Return true when two headers describe the same payload (every field equal).
+bool same_container_header(const ContainerHeader& a, const ContainerHeader& b) noexcept;
+
 /// \brief Accumulates the blockwise payload checksum described above, block by block in order.
 class PayloadChecksum {
  public:

@@ -81,6 +81,11 @@ OpenContainer open_container(const std::string& path) {
   c.rows = static_cast<std::int64_t>(rows);
   c.cols = static_cast<std::int64_t>(cols);
   c.payload = FileBuffer::open_read_only(path, h.payload_offset, h.payload_size);
+  // The path is opened twice: if a concurrent save renamed a new file in between, the mapping is not
+  // the file just validated. Re-read the header through the mapped file's descriptor to be sure.
+  if (!same_container_header(read_container_header(c.payload->fd(), path), h)) {
+    throw ValueError(quoted(path) + " was replaced while it was being loaded (a concurrent save?); load it again");
+  }
   return c;
 }
 

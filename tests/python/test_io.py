@@ -478,3 +478,22 @@ def test_long_vector_views_over_many_tiles(tmp_path, budget):
     m = pycauset.matrix(a[:300_000].reshape(600, 500))
     pycauset.save(m[:, 7], tmp_path / "c.pycauset")
     _assert_exact(pycauset.load(tmp_path / "c.pycauset", verify=True), a[:300_000].reshape(600, 500)[:, 7])
+
+
+def test_save_evaluates_expressions(tmp_path):
+    a = make_array((6, 5), "float64", seed=20)
+    m = pycauset.matrix(a)
+    pycauset.save(m * 2 + 1, tmp_path / "e.pycauset")
+    _assert_exact(pycauset.load(tmp_path / "e.pycauset"), a * 2 + 1)
+
+
+def test_save_through_a_symlink_replaces_its_target(tmp_path):
+    real = tmp_path / "real.pycauset"
+    link = tmp_path / "link.pycauset"
+    pycauset.save(pycauset.zeros((2, 2)), real)
+    link.symlink_to(real)
+    a = make_array((3, 3), "int8", seed=21)
+    pycauset.save(pycauset.matrix(a), link)
+    assert link.is_symlink()
+    _assert_exact(pycauset.load(real), a)
+    assert _leftovers(tmp_path, ["real.pycauset", "link.pycauset"]) == []
