@@ -327,3 +327,31 @@ TEST_CASE(concurrent_allocate_lease_free_keeps_exact_accounting) {
   CHECK_EQ(after.file_objects, before.file_objects);
   CHECK(after.spills > before.spills);  // the small budget forced spills while threads raced
 }
+
+TEST_CASE(small_buffers_spill_only_when_big_ones_are_not_enough) {
+  reset(2 * MiB);
+  auto tiny = gov().allocate(1024);  // oldest, but not worth a file while a big buffer can go instead
+  auto big = gov().allocate(MiB);
+  auto newcomer = gov().allocate(3 * MiB / 2);
+  CHECK(big->is_file());
+  CHECK(!tiny->is_file());
+  CHECK(!newcomer->is_file());
+  // Only small buffers left to spill: the second pass takes them, oldest first.
+  reset(MiB);
+  std::vector<std::shared_ptr<Buffer>> smalls;
+  for (int i = 0; i < 15; ++i) smalls.push_back(gov().allocate(60 * 1024));
+  newcomer.reset();
+  tiny.reset();
+  auto wanted = gov().allocate(200 * 1024);  // 900 KiB + 200 KiB > 1 MiB: a few small ones must go
+  CHECK(!wanted->is_file());
+  CHECK(smalls.front()->is_file());
+  CHECK(!smalls.back()->is_file());
+  int spilled = 0;
+  for (std::size_t i = 0; i < smalls.size(); ++i) {
+    if (smalls[i]->is_file()) {
+      ++spilled;
+      CHECK_EQ(static_cast<std::size_t>(spilled), i + 1);  // a prefix of the LRU order
+    }
+  }
+  CHECK(spilled >= 2 && spilled <= 4);
+}
