@@ -9,8 +9,8 @@
 //
 // Every operand that cannot be used in place (file-backed, strided, another dtype, bool) is read
 // into a ring of two pooled tile buffers: while the product runs on one, the I/O worker reads the
-// next step's block into the other. Reads of A and B total m n k (1/bn + 1/bm) elements, so square
-// blocks b = bm = bn as large as the budget allows give the classic ~2 m n k / sqrt(M) traffic
+// next step's block into the other. Reads of A and B total m n k (1/bn + 1/bm) elements, so C
+// blocks as large as the budget allows give the classic ~2 m n k / sqrt(M) traffic
 // (Hong & Kung 1981; the blocked out-of-core GEMM of Toledo, "A survey of out-of-core algorithms
 // in numerical linear algebra", 1999). Memory bound (elements): 2 bm bn [C, if tiled]
 // + 2 bm bk [A, if tiled] + 2 bk bn [B, if tiled] <= tile_budget / itemsize; operands in RAM cost
@@ -49,23 +49,63 @@ std::int64_t balanced(std::int64_t extent, std::int64_t limit) {
   return std::max<std::int64_t>(1, (extent + count - 1) / count);
 }
 
+/// Inner blocks at least this deep keep ?gemm at full speed (packing cost amortised).
+constexpr std::int64_t kMinimumInner = 256;
+
 /// Choose blocks for an m x n x k product whose tiled operands must fit `words` elements.
+///
+/// With cm x cn C blocks, A is read cn times and B cm times: traffic = m k cn [A tiled] + k n cm
+/// [B tiled]. For each cm the smallest feasible cn is found (feasible: the C ring fits and leaves
+/// room for inner blocks at least kMinimumInner deep); the plan of least traffic wins, ties going
+/// to fewer tile products. The inner depth takes all the remaining room.
 Plan plan_blocks(std::int64_t m, std::int64_t n, std::int64_t k, bool a_tiled, bool b_tiled, bool c_tiled,
                  double words) {
   const double whole = (a_tiled ? double(m) * k : 0) + (b_tiled ? double(k) * n : 0) + (c_tiled ? double(m) * n : 0);
-  if (whole <= words) return Plan{std::max<std::int64_t>(m, 1), std::max<std::int64_t>(n, 1), std::max<std::int64_t>(k, 1)};
-  // Two buffers per tiled operand (current + prefetch). Shrink the square side b until it fits.
-  double b = std::sqrt(words);
-  for (;;) {
-    double bm = std::min<double>(m, b), bn = std::min<double>(n, b);
-    // k-blocks cost memory only for tiled A/B; a quarter of b keeps ?gemm efficient and C blocks large.
-    double bk = (a_tiled || b_tiled) ? std::min<double>(k, std::max(std::min(256.0, b), b / 4)) : double(k);
-    double need = 2 * ((c_tiled ? bm * bn : 0) + (a_tiled ? bm * bk : 0) + (b_tiled ? bk * bn : 0));
-    if (need <= words || b <= 1) {
-      return Plan{balanced(m, std::int64_t(bm)), balanced(n, std::int64_t(bn)), balanced(k, std::int64_t(bk))};
+  if (whole <= words) return Plan{m, n, k};
+  const double min_inner = std::min<double>(double(k), double(kMinimumInner));
+  // Deepest inner block that fits beside a bm x bn C ring (0 when none of depth min_inner does).
+  auto inner_room = [&](std::int64_t bm, std::int64_t bn) -> double {
+    const double fixed = c_tiled ? 2.0 * bm * bn : 0.0;  // current C block + the one being written back
+    const double per_inner = 2.0 * ((a_tiled ? bm : 0) + (b_tiled ? bn : 0));  // two A and two B tiles
+    if (fixed > words) return 0;
+    if (per_inner == 0) return double(k);
+    const double room = std::floor((words - fixed) / per_inner);
+    return room >= min_inner ? std::min(room, double(k)) : 0;
+  };
+  auto block_of = [](std::int64_t extent, std::int64_t count) { return balanced(extent, (extent + count - 1) / count); };
+  bool found = false;
+  Plan best;
+  double best_traffic = 0, best_products = 0;
+  std::int64_t previous_bm = -1;
+  for (std::int64_t cm = 1; cm <= m; ++cm) {
+    const std::int64_t bm = block_of(m, cm);
+    if (bm == previous_bm) continue;
+    previous_bm = bm;
+    const double row_blocks = double((m + bm - 1) / bm);
+    if (found && b_tiled && double(k) * n * row_blocks > best_traffic) break;  // only grows from here
+    if (inner_room(bm, 1) == 0) continue;
+    std::int64_t lo = 1, hi = n;  // smallest cn with room: room grows as cn grows
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (inner_room(bm, block_of(n, mid)) > 0) hi = mid; else lo = mid + 1;
     }
-    b = std::max(1.0, std::floor(b * 0.95));
+    const std::int64_t bn = block_of(n, lo);
+    const std::int64_t bk = balanced(k, std::int64_t(inner_room(bm, bn)));
+    const double col_blocks = double((n + bn - 1) / bn);
+    const double traffic = (a_tiled ? double(m) * k * col_blocks : 0) + (b_tiled ? double(k) * n * row_blocks : 0);
+    const double products = row_blocks * col_blocks * double((k + bk - 1) / bk);
+    if (!found || traffic < best_traffic || (traffic == best_traffic && products < best_products)) {
+      found = true;
+      best = Plan{bm, bn, bk};
+      best_traffic = traffic;
+      best_products = products;
+    }
   }
+  if (found) return best;
+  // Not even 1 x 1 C blocks leave room for min_inner: take whatever depth fits.
+  const double per_inner = 2.0 * ((a_tiled ? 1 : 0) + (b_tiled ? 1 : 0));
+  const double room = std::floor((words - (c_tiled ? 2.0 : 0.0)) / std::max(per_inner, 1.0));
+  return Plan{1, 1, balanced(k, std::int64_t(std::max(1.0, room)))};
 }
 
 /// How one operand's blocks reach the tile product: in place (a pointer into RAM) or through tiles.
