@@ -51,7 +51,8 @@ std::unique_ptr<FileBuffer> FileBuffer::create_spill(const std::string& path, st
   file->unlink_on_close_ = true;
   if (size > 0) {
     // Reserve the blocks now: running out of disk later, through the mapping, would be a SIGBUS.
-    int rc = ::posix_fallocate(file->fd_, 0, static_cast<off_t>(size));
+    int rc = EINTR;
+    while (rc == EINTR) rc = ::posix_fallocate(file->fd_, 0, static_cast<off_t>(size));  // a signal is no failure
     if (rc == EOPNOTSUPP || rc == EINVAL) {
       if (::ftruncate(file->fd_, static_cast<off_t>(size)) != 0) throw_io_error("sizing spill file", path);
     } else if (rc != 0) {

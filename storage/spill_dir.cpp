@@ -104,20 +104,23 @@ SpillDir::SpillDir() {
   owner_pid_ = static_cast<int>(::getpid());
 }
 
+namespace {
+// The process's SpillDir, leaked on purpose: spill files may be closed during static destruction.
+std::mutex instance_mutex;
+SpillDir* instance_dir = nullptr;
+}  // namespace
+
 SpillDir& SpillDir::instance() {
-  // Leaked on purpose: spill files may be closed during static destruction, after this would be gone.
-  static std::mutex mutex;
-  static SpillDir* dir = nullptr;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (dir != nullptr && dir->owner_pid_ != static_cast<int>(::getpid())) {
+  std::lock_guard<std::mutex> lock(instance_mutex);
+  if (instance_dir != nullptr && instance_dir->owner_pid_ != static_cast<int>(::getpid())) {
     // A forked child: the inherited directory is the parent's. Closing our copy of its lock descriptor
     // does not unlock it for the parent (flock belongs to the shared open file description), but lets
     // the directory be swept once the parent is gone even while this child lives on.
-    ::close(dir->lock_fd_);
-    dir = nullptr;  // the parent's object is leaked in this process, like every instance
+    ::close(instance_dir->lock_fd_);
+    instance_dir = nullptr;  // the parent's object is leaked in this process, like every instance
   }
-  if (dir == nullptr) dir = new SpillDir();
-  return *dir;
+  if (instance_dir == nullptr) instance_dir = new SpillDir();
+  return *instance_dir;
 }
 
 std::unique_ptr<FileBuffer> SpillDir::create_file(std::uint64_t size) {
@@ -130,6 +133,11 @@ std::unique_ptr<FileBuffer> SpillDir::create_file(std::uint64_t size) {
       if (e.error_number() != EEXIST || attempt > 16) throw;
     }
   }
+}
+
+void SpillDir::remove_own() noexcept {
+  std::lock_guard<std::mutex> lock(instance_mutex);
+  if (instance_dir != nullptr) instance_dir->remove_all();  // a no-op for an inherited directory
 }
 
 void SpillDir::remove_all() noexcept {

@@ -29,6 +29,12 @@ class SpillDir {
   ///        child that inherited this object: the directory belongs to the parent.
   void remove_all() noexcept;
 
+  /// \brief Remove this process's directory if it has one; never creates one (the exit hook).
+  ///
+  /// Unlike `instance().remove_all()`, a forked child that never spilled does not make (and sweep)
+  /// a directory just to delete it.
+  static void remove_own() noexcept;
+
  private:
   SpillDir();
   std::string path_;

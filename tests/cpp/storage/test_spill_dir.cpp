@@ -195,3 +195,18 @@ TEST_CASE(remove_all_removes_the_directory) {
   CHECK_EQ(WEXITSTATUS(status), 0);
   CHECK(test_support::exists(SpillDir::instance().path()));
 }
+
+TEST_CASE(remove_own_never_creates_a_directory) {
+  const std::string parent = SpillDir::instance().path();
+  auto before = test_support::list_dir(base_dir());
+  int status = test_support::run_in_child([&] {
+    SpillDir::remove_own();  // a forked child that never spilled: nothing to make, nothing to remove
+    if (test_support::list_dir(base_dir()) != before) return 50;
+    std::string mine = SpillDir::instance().path();
+    SpillDir::remove_own();
+    return test_support::exists(mine) ? 51 : 0;
+  });
+  CHECK(WIFEXITED(status));
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  CHECK(test_support::exists(parent + "/owner.lock"));
+}
