@@ -123,7 +123,9 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         del m
         paths.append(path)
         memmaps.append(np.load(path, mmap_mode="r"))
-        operands.append(pycauset.matrix(memmaps[-1]))  # streams into a spill file (larger than the budget)
+        # Import streams into a spill file; placement "file" makes every operand file-backed.
+        operands.append(pycauset._array._wrap(pycauset._core.import_numpy(memmaps[-1], "float64", False, "float64", 2,
+                                                                          "file")))
     assert all(X.storage == "file" for X in operands), "operands should be file-backed under the budget"
     dropped = _drop_caches()
     seq_bw = _sequential_read_bandwidth([X.path for X in operands], dropped)
