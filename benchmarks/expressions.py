@@ -109,6 +109,8 @@ def run_ram(np, pycauset, n, reps):
 
 
 def run_ooc(np, pycauset, budget, factor, reps, workdir):
+    from _probes import AnonPeakSampler
+
     pycauset.set_memory_limit(budget)
     n = int(((factor * budget) / (4 * 8)) ** 0.5)  # four operands totalling factor x budget
     paths, memmaps, operands = [], [], []
@@ -133,11 +135,17 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
     for name, (build, numpy_fn, count) in _chains(np).items():
         before = _drop_caches if dropped else None
         t_pc, all_pc = _median_time(lambda: build(*operands).eval(), reps, before)
+        with AnonPeakSampler() as anon:
+            result = build(*operands).eval()
+        result_storage = result.storage
+        del result
         t_np, all_np = _median_time(lambda: numpy_fn(*memmaps), reps, before)
         operand_bytes = count * n * n * 8
         rows.append({"chain": name, "n": n, "pycauset_s": t_pc, "numpy_memmap_s": t_np, "speedup": t_np / t_pc,
                      "operand_bytes": operand_bytes, "pycauset_read_GBps": operand_bytes / t_pc / 1e9,
                      "fraction_of_sequential_read": operand_bytes / t_pc / seq_bw,
+                     "pycauset_anon_peak_above_baseline_bytes": anon.peak_bytes - anon.baseline_bytes,
+                     "result_storage": result_storage,
                      "pycauset_runs": all_pc, "numpy_runs": all_np})
     pycauset.set_memory_limit(None)
     return {"budget": budget, "operand_total_bytes": 4 * n * n * 8, "page_cache_dropped": dropped,
@@ -172,7 +180,9 @@ def main(argv=None) -> int:
         for row in ooc["chains"]:
             print(f"OOC  {row['chain']:>14}  N={row['n']}  pycauset {row['pycauset_s']:7.2f} s  "
                   f"numpy.memmap {row['numpy_memmap_s']:7.2f} s  speedup {row['speedup']:.2f}x  "
-                  f"read {row['pycauset_read_GBps']:.2f} GB/s = {row['fraction_of_sequential_read']:.0%} of sequential")
+                  f"read {row['pycauset_read_GBps']:.2f} GB/s = {row['fraction_of_sequential_read']:.0%} of sequential, "
+                  f"anon peak +{row['pycauset_anon_peak_above_baseline_bytes'] / 2**20:.0f} MiB "
+                  f"(budget {ooc['budget'] / 2**20:.0f} MiB)")
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
                                    "expressions_quick.json" if args.quick else "expressions.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
