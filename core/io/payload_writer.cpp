@@ -112,6 +112,15 @@ void add_checksum(const std::byte* data, std::uint64_t n, std::uint64_t block, P
   for (std::uint32_t c : crcs) checksum.add_block_crc(c);
 }
 
+/// Bytes per tile when two tiles are in use at once for a payload of `total` bytes; a multiple of `unit`.
+///
+/// Every streaming loop here asks the same way, so the pool's cached tiles fit the next request.
+std::uint64_t plan_tile_bytes(std::uint64_t total, std::uint64_t unit) {
+  const std::uint64_t per_tile = std::min(kWantedTile, (total + unit - 1) / unit * unit);
+  const std::uint64_t tile = MemoryGovernor::instance().tile_budget(2 * per_tile) / 2;
+  return std::max(unit, tile / unit * unit);
+}
+
 }  // namespace
 
 std::uint64_t payload_bytes(DType dtype, std::uint64_t count, bool packed_bits) noexcept {
@@ -127,8 +136,7 @@ void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, 
   const std::uint64_t total = payload_bytes(src.dtype, static_cast<std::uint64_t>(count), packed);
   auto& governor = MemoryGovernor::instance();
   // Two tiles: one being filled while the other is written.
-  std::uint64_t tile_bytes = governor.tile_budget(2 * std::min(kWantedTile, (total + kBlock - 1) / kBlock * kBlock)) / 2;
-  tile_bytes = std::max(kBlock, tile_bytes / kBlock * kBlock);
+  const std::uint64_t tile_bytes = plan_tile_bytes(total, kBlock);
   // Elements per tile: whole bytes of the payload, and (being a multiple of 64 KiB) whole elements.
   const std::int64_t tile_elems =
       static_cast<std::int64_t>(packed ? tile_bytes * 8 : tile_bytes / static_cast<std::uint64_t>(itemsize(src.dtype)));
@@ -186,13 +194,22 @@ std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, st
   PayloadChecksum checksum;
   if (size == 0) return checksum.value();
   auto& governor = MemoryGovernor::instance();
-  std::uint64_t tile_bytes = governor.tile_budget(std::min(kWantedTile, (size + block_bytes - 1) / block_bytes * block_bytes));
-  tile_bytes = std::max<std::uint64_t>(block_bytes, tile_bytes / block_bytes * block_bytes);
-  PooledBuffer tile = governor.acquire_tile(static_cast<std::size_t>(tile_bytes));
-  for (std::uint64_t off = 0; off < size; off += tile_bytes) {
-    const std::uint64_t n = std::min(tile_bytes, size - off);
-    store.read_at(off, tile.data(), static_cast<std::size_t>(n));
-    add_checksum(tile.data(), n, block_bytes, checksum);
+  const std::uint64_t tile_bytes = plan_tile_bytes(size, block_bytes);
+  // Two tiles: the next one is read (pread, another thread) while the current one is checksummed.
+  PooledBuffer tiles[2] = {governor.acquire_tile(static_cast<std::size_t>(tile_bytes)),
+                           governor.acquire_tile(static_cast<std::size_t>(std::min(tile_bytes, size)))};
+  auto read_tile = [&](std::uint64_t t) {
+    const std::uint64_t off = t * tile_bytes;
+    store.read_at(off, tiles[t % 2].data(), static_cast<std::size_t>(std::min(tile_bytes, size - off)));
+  };
+  const std::uint64_t count = (size + tile_bytes - 1) / tile_bytes;
+  std::future<void> next;  // declared after the tiles: joined before they are returned
+  read_tile(0);
+  for (std::uint64_t t = 0; t < count; ++t) {
+    if (next.valid()) next.get();
+    if (t + 1 < count) next = std::async(std::launch::async, read_tile, t + 1);
+    const std::uint64_t off = t * tile_bytes;
+    add_checksum(tiles[t % 2].data(), std::min(tile_bytes, size - off), block_bytes, checksum);
   }
   return checksum.value();
 }
