@@ -61,11 +61,11 @@ double now_seconds() {
 
 void ProgressCounter::add(double flops) {
   done_ += flops;
-  if (!fn_) return;
+  if (!fn_ || done_ >= total_) return;  // completion is reported once, by finish()
   double t = now_seconds();
   if (t - last_report_ < 0.05) return;  // the bar redraws at most ~20 times a second
   last_report_ = t;
-  fn_(std::min(done_, total_), total_);
+  fn_(done_, total_);
 }
 
 void ProgressCounter::finish() {

@@ -11,7 +11,6 @@ factor and result live in spill files; see ``documentation/internals/lu.md``.
 """
 from __future__ import annotations
 
-import math
 from collections import namedtuple
 from contextlib import contextmanager
 
@@ -43,8 +42,8 @@ def _progress_callback(progress, label):
         return
     from ._progress import ProgressBar  # imported lazily: only long operations that asked need it
 
-    with ProgressBar(label, unit="flop") as bar:
-        yield bar.update_to
+    with ProgressBar(label, unit="FLOP") as bar:
+        yield bar
 
 
 def _square_operand(a):
@@ -85,7 +84,7 @@ def inv(a, *, progress=False):
     [[0.6, -0.7], [-0.2, 0.4]]
     """
     a = _square_operand(a)
-    with _progress_callback(progress, "inv") as callback:
+    with _progress_callback(progress, f"inv {'x'.join(map(str, a.shape))}") as callback:
         return _wrap(_core.inv(a, "auto", callback))
 
 
@@ -122,7 +121,7 @@ def solve(a, b, *, progress=False):
     """
     a = _square_operand(a)
     b = asarray_like(b)
-    with _progress_callback(progress, "solve") as callback:
+    with _progress_callback(progress, f"solve {'x'.join(map(str, a.shape))}") as callback:
         return _wrap(_core.solve(a, b, "auto", callback))
 
 
@@ -245,12 +244,7 @@ def _blocks(obj):
 
 
 def _vector_norm(x, ord):
-    """Vector norm of a 1-D pycauset object streamed in blocks (NumPy's definitions)."""
-    if ord is None or ord == 2:
-        acc = 0.0
-        for blk in _blocks(x):
-            acc += float(np.vdot(blk, blk).real)
-        return math.sqrt(acc)
+    """Vector norm (any ord but 2) of a 1-D pycauset object streamed in blocks (NumPy's definitions)."""
     if ord == np.inf:
         return max((float(np.abs(blk).max(initial=0.0)) for blk in _blocks(x)), default=0.0)
     if ord == -np.inf:
@@ -282,12 +276,7 @@ def _fits_budget(x) -> bool:
 
 
 def _matrix_norm(x, ord):
-    """Matrix norm of a 2-D pycauset object (NumPy's definitions)."""
-    if ord is None or ord == "fro":
-        acc = 0.0
-        for blk in _blocks(x):
-            acc += float(np.vdot(blk, blk).real)
-        return math.sqrt(acc)
+    """Matrix norm (any ord but Frobenius) of a 2-D pycauset object (NumPy's definitions)."""
     if ord in (1, -1):
         sums = _abs_sums(x, 0)
         return float(sums.max() if ord == 1 else sums.min())
@@ -306,6 +295,11 @@ def _matrix_norm(x, ord):
     raise ValueError(f"Invalid norm order {ord!r} for matrices")
 
 
+def _norm_dtype(x):
+    """numpy.linalg.norm's result dtype: float32 for float32/complex64, else float64."""
+    return np.float32 if x.dtype in (np.float32, np.complex64) else np.float64
+
+
 def norm(x, ord=None, axis=None):
     """Return a matrix or vector norm, as ``numpy.linalg.norm``.
 
@@ -316,11 +310,12 @@ def norm(x, ord=None, axis=None):
         Vectors: None/2 (Euclidean), inf, -inf, 0 (count of nonzeros), any p. Matrices: None/'fro'
         (Frobenius), 1, -1, inf, -inf, and 2, -2, 'nuc' (singular values, in RAM only).
     axis : {None, 0, 1}, optional
-        For a matrix, compute vector norms along this axis and return them as a NumPy array.
+        For a matrix, compute vector norms along this axis (returned as a Vector).
 
     Returns
     -------
-    float or numpy.ndarray
+    numpy scalar or Vector
+        float32 for float32/complex64 input, else float64 (as NumPy).
 
     Raises
     ------
@@ -329,7 +324,8 @@ def norm(x, ord=None, axis=None):
 
     Notes
     -----
-    The data are streamed in row blocks of about 8 MiB, so file-backed objects of any size work.
+    Frobenius and 2-norms use the fused tiled reduction of ``pycauset.norm``; the other orders
+    stream the data in row blocks of about 8 MiB, so file-backed objects of any size work.
 
     Examples
     --------
@@ -338,20 +334,24 @@ def norm(x, ord=None, axis=None):
     5.0
     """
     x = asarray_like(x)
+    euclidean = ord is None or (ord == 2 and (x.ndim == 1 or axis is not None)) or (ord == "fro" and axis is None)
+    if euclidean and (axis is None or x.ndim == 2):
+        from ._reductions import norm as fused_norm  # the one Frobenius / 2-norm (fused, tiled)
+
+        return fused_norm(x, axis=None if axis is None else axis % 2)
     if axis is None:
-        return _vector_norm(x, ord) if x.ndim == 1 else _matrix_norm(x, ord)
+        value = _vector_norm(x, ord) if x.ndim == 1 else _matrix_norm(x, ord)
+        return _norm_dtype(x)(value)
     if x.ndim == 1:
         if axis not in (0, -1):
             raise ValueError(f"axis {axis} is out of bounds for a 1-D vector")
-        return _vector_norm(x, ord)
+        return _norm_dtype(x)(_vector_norm(x, ord))
     if axis not in (0, 1, -1, -2):
         raise ValueError(f"axis {axis} is out of bounds for a 2-D matrix; use None, 0 or 1")
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order {ord!r} for vectors")
-    axis = axis % 2
-    if axis == 1:
-        parts = [np.linalg.norm(blk, ord=ord, axis=1) for blk in _blocks(x)]
-        return np.concatenate(parts) if parts else np.zeros(0)
-    full = x.T if hasattr(x, "T") else x
-    parts = [np.linalg.norm(blk, ord=ord, axis=1) for blk in _blocks(full)]
-    return np.concatenate(parts) if parts else np.zeros(0)
+    from ._creation import vector
+
+    rows = x if axis % 2 == 1 else x.T  # norms of the rows of `rows`
+    parts = [np.linalg.norm(blk, ord=ord, axis=1) for blk in _blocks(rows)]
+    return vector(np.concatenate(parts).astype(_norm_dtype(x)) if parts else np.zeros(0, _norm_dtype(x)))

@@ -356,3 +356,23 @@ def test_norm_of_file_backed_matrix_and_bad_orders(budget):
 def test_public_names():
     assert set(linalg.__all__) >= {"inv", "solve", "det", "slogdet", "eigh", "norm"}
     assert pycauset.linalg is linalg
+
+
+@pytest.mark.slow
+def test_progress_bar_draws_on_stderr(budget, capsys):
+    a = _random(450, 450, "float64", seed=20)
+    m = to_pycauset(a, "file")
+    budget(TINY_BUDGET)
+    linalg.inv(m, progress=True)
+    linalg.solve(m, np.ones(450), progress=True)
+    err = capsys.readouterr().err
+    assert "inv 450x450" in err and "solve 450x450" in err
+    assert err.count("100.0%") == 2 and err.endswith("\n")
+
+
+def test_norm_result_types_follow_numpy():
+    a = _random(5, 4, "float32", seed=21)
+    assert linalg.norm(pycauset.matrix(a), 1).dtype == np.linalg.norm(a, 1).dtype
+    by_row = linalg.norm(pycauset.matrix(a), np.inf, axis=1)
+    assert isinstance(by_row, pycauset.Vector) and by_row.dtype == np.float32
+    np.testing.assert_allclose(_np(by_row), np.linalg.norm(a, np.inf, axis=1), rtol=1e-6)
