@@ -497,3 +497,40 @@ def test_save_through_a_symlink_replaces_its_target(tmp_path):
     assert link.is_symlink()
     _assert_exact(pycauset.load(real), a)
     assert _leftovers(tmp_path, ["real.pycauset", "link.pycauset"]) == []
+
+
+_UNPRIVILEGED_CHILD = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np, pycauset
+    m = pycauset.zeros((4, 4))
+    os.setgid(65534)
+    os.setuid(65534)  # nobody: the directory is not writable for us
+    try:
+        pycauset.save(m, sys.argv[1])
+    except OSError as e:
+        print(json.dumps({"errno": e.errno, "message": str(e)}))
+    else:
+        print(json.dumps({"errno": None}))
+    """
+)
+
+
+def test_save_without_write_permission(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the save as another user (root itself ignores permissions)")
+    directory = tmp_path / "locked"
+    directory.mkdir()
+    path = directory / "m.pycauset"
+    pycauset.save(pycauset.vector(np.arange(6.0)), path)
+    before = path.read_bytes()
+    os.chmod(directory, 0o555)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", _UNPRIVILEGED_CHILD, str(path)], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["errno"] == errno.EACCES
+    assert "permissions" in result["message"] and str(path) in result["message"]
+    assert path.read_bytes() == before
+    assert _leftovers(directory, ["m.pycauset"]) == []
