@@ -114,8 +114,8 @@ void register_numpy_bridge(py::module_& m) {
                                    PyErr_SetString(PyExc_BufferError, "packed bits are exported read-only");
                                    return -1;
                                  }
+                                 v.array.buffer()->add_export();  // pin before reading the store (spill race)
                                  auto store = v.array.buffer()->store();
-                                 v.array.buffer()->add_export();
                                  v.shape[0] = static_cast<Py_ssize_t>((v.array.size() + 7) / 8);
                                  v.strides[0] = 1;
                                  view->buf = store->data() + v.array.offset() / 8;

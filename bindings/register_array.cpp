@@ -54,12 +54,16 @@ int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int f
     PyErr_SetString(PyExc_BufferError, "bool arrays are bit-packed; use packbits() or np.asarray (unpacked copy)");
     return -1;
   }
+  // Pin first, then read the store: a spill landing in between could otherwise hand NumPy a stale copy.
+  array.buffer()->add_export();
   auto store = array.buffer()->store();
   if (store->is_file() && !(allow_file && store->read_only())) {
+    array.buffer()->remove_export();
     PyErr_SetString(PyExc_BufferError, "file-backed arrays do not export buffers; use pycauset.to_numpy(..., allow_huge=True)");
     return -1;
   }
   if (!allow_file && !export_allowed(array.nbytes())) {
+    array.buffer()->remove_export();
     PyErr_SetString(PyExc_BufferError, "export exceeds pycauset.set_export_max_bytes limit");
     return -1;
   }
@@ -75,7 +79,6 @@ int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int f
     hold->strides[0] = array.row_stride() * item;
     hold->strides[1] = array.col_stride() * item;
   }
-  array.buffer()->add_export();
   view->buf = store->data() + array.offset() * item;
   view->obj = owner;
   Py_INCREF(owner);

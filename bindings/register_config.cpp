@@ -36,7 +36,7 @@ void register_config(py::module_& m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("blas_core_name", &blas_core_name);
   m.def("blas_config", &blas_config);
-  m.def("remove_spill_dir", []() { SpillDir::instance().remove_all(); }, "Remove this process's spill directory (at exit).");
+  m.def("remove_spill_dir", []() { SpillDir::remove_own(); }, "Remove this process's spill directory, if it made one (at exit).");
   m.def("remove_stale_spill_dirs", &remove_stale_spill_dirs);
 }
 
