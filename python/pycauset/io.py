@@ -134,3 +134,7 @@ def convert_file(src, dst) -> None:
     (2, 3)
     """
     _core._convert_file(_path(src), _path(dst))
+
+
+def __dir__():
+    return sorted(__all__)
