@@ -77,7 +77,10 @@ void AtomicFile::discard() noexcept {
 
 void AtomicFile::reserve(std::uint64_t size) {
   if (size == 0) return;
-  int rc = ::posix_fallocate(fd_, 0, static_cast<off_t>(size));
+  int rc;
+  do {
+    rc = ::posix_fallocate(fd_, 0, static_cast<off_t>(size));
+  } while (rc == EINTR);  // a signal during a long reservation is not a failure
   if (rc == EOPNOTSUPP || rc == EINVAL) {
     // File systems without fallocate: size the file; a full disk then surfaces from pwrite.
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw_io_error("sizing the file for", target_);
