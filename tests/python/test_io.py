@@ -198,6 +198,50 @@ def test_corrupt_header_byte(saved, offset):
     assert str(saved) in str(info.value)
 
 
+def _crc32c(data: bytes) -> int:
+    """Bitwise CRC-32C (Castagnoli), to re-seal edited headers and reach the checks behind the checksum."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFFFFFF
+
+
+def _patch_sealed(path, offset, data):
+    """Edit header bytes and recompute the header checksum, as a buggy or hostile writer would."""
+    _patch(path, offset, data)
+    raw = bytearray(path.read_bytes())
+    raw[HEADER - 8:HEADER] = struct.pack("<Q", _crc32c(bytes(raw[:HEADER - 8])))
+    path.write_bytes(bytes(raw))
+
+
+def test_header_checksum_is_crc32c_of_the_page(saved):
+    raw = saved.read_bytes()
+    assert struct.unpack_from("<Q", raw, HEADER - 8)[0] == _crc32c(raw[:HEADER - 8])
+
+
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        ((24, b"float16\0"), "dtype 'float16'.*supported: bool"),
+        ((40, struct.pack("<I", 3)), "corrupt: rank 3"),
+        ((48, struct.pack("<Q", 65)), "corrupt: the payload size .* does not match"),
+        ((48, struct.pack("<QQ", 2**40, 2**40)), "corrupt: impossible shape"),
+        ((44, struct.pack("<I", 1)), "corrupt: the bit-packing flag"),
+        ((44, struct.pack("<I", 6)), "corrupt: unknown flags"),
+        ((64, struct.pack("<Q", 100)), "corrupt: payload offset"),
+        ((72, struct.pack("<Q", 2**63)), "truncated"),
+    ],
+    ids=["dtype", "rank", "size", "overflow", "packed-flag", "flags", "offset", "huge"],
+)
+def test_sealed_but_inconsistent_header(saved, edit, words):
+    _patch_sealed(saved, *edit)
+    with pytest.raises(ValueError, match=words) as info:
+        pycauset.load(saved)
+    assert str(saved) in str(info.value)
+
+
 def test_truncated_payload(saved):
     raw = saved.read_bytes()
     saved.write_bytes(raw[:-1])
