@@ -578,3 +578,11 @@ def test_save_without_write_permission(tmp_path):
     assert "permissions" in result["message"] and str(path) in result["message"]
     assert path.read_bytes() == before
     assert _leftovers(directory, ["m.pycauset"]) == []
+
+
+def test_resaving_a_loaded_file_is_byte_identical(tmp_path, dtype, budget):
+    budget(2**20)  # several tiles, read from the loaded file with pread
+    a = make_array((613, 401), dtype, seed=22)
+    pycauset.save(pycauset.matrix(a), tmp_path / "a.pycauset")
+    pycauset.save(pycauset.load(tmp_path / "a.pycauset"), tmp_path / "b.pycauset")
+    assert (tmp_path / "a.pycauset").read_bytes() == (tmp_path / "b.pycauset").read_bytes()
