@@ -247,3 +247,14 @@ def test_out_of_core_result_saves_and_reloads(budget, tmp_path):
     np.testing.assert_array_equal(pycauset.to_numpy(loaded, allow_huge=True),
                                   pycauset.to_numpy(result, allow_huge=True))
     assert_eq(loaded, a @ b)
+
+
+def test_ram_operands_with_a_result_larger_than_the_budget(budget):
+    rng = np.random.default_rng(28)
+    a, b = rng.random((300, 100)), rng.random((2000, 100))
+    budget(4 << 20)
+    pa, pb = pycauset.matrix(a), pycauset.matrix(b)  # 0.24 MB + 1.6 MB: RAM, used in place
+    assert pa.storage == "ram" and pb.storage == "ram"
+    result = pa @ pb.T  # 4.8 MB: a spill file, written back tile by tile
+    assert result.storage == "file"
+    assert_eq(result, a @ b.T)
