@@ -28,21 +28,39 @@ def _even_blocks(n: int, max_block: int, align: int = 64) -> int:
     return min(block, max_block) if block > max_block else min(block, n)
 
 
-def _flush_rows(m: np.memmap, r0: int, rows: int) -> None:
-    """msync rows [r0, r0+rows) of a memmapped matrix, so written pages become clean at once.
-
-    Under a memory cap, dirty file pages can only be dropped after writeback; writing them back as soon
-    as a tile is stored (in the writer thread) keeps reclaim cheap instead of stalling the compute.
-    """
-    row_bytes = m.shape[1] * m.itemsize
-    start = m.offset + r0 * row_bytes
-    aligned = start - start % mmap.PAGESIZE
-    m._mmap.flush(aligned, start + rows * row_bytes - aligned)  # np.memmap keeps its mmap in _mmap
-
-
 def _store_tile(dst: np.memmap, r0: int, j0: int, tile: np.ndarray) -> None:
     np.copyto(dst[r0:r0 + tile.shape[0], j0:j0 + tile.shape[1]], tile)
-    _flush_rows(dst, r0, tile.shape[0])
+
+
+def _advise(m: np.ndarray, advice: int) -> None:
+    """madvise the whole mapping behind a memmap (a no-op for plain in-RAM arrays)."""
+    mm = getattr(m, "_mmap", None)
+    if mm is not None:
+        mm.madvise(advice)
+
+
+def _read_columns(m: np.memmap, rows: np.ndarray, c0: int, c1: int, out: np.ndarray) -> None:
+    """Copy m[rows, c0:c1] into ``out`` reading exactly those bytes from disk.
+
+    Strided or scattered pieces through plain page faults cost either one synchronous 4 KiB read per
+    page (random advice) or a read-around window per fault that drags in neighbouring data (default
+    advice). Instead: random advice, then MADV_WILLNEED on every piece (asynchronous reads, all queued
+    at once), then copy; the mapping's advice is restored to sequential afterwards.
+    """
+    mm = getattr(m, "_mmap", None)
+    if mm is not None:
+        mm.madvise(mmap.MADV_RANDOM)
+        row_bytes = m.shape[1] * m.itemsize
+        for r in rows:
+            start = m.offset + int(r) * row_bytes + c0 * m.itemsize
+            aligned = start - start % mmap.PAGESIZE
+            mm.madvise(mmap.MADV_WILLNEED, aligned, start + (c1 - c0) * m.itemsize - aligned)
+    if len(rows) == m.shape[0]:
+        np.copyto(out, m[:, c0:c1])
+    else:
+        np.take(m[:, c0:c1], rows, axis=0, out=out, mode="clip")
+    if mm is not None:
+        mm.madvise(mmap.MADV_SEQUENTIAL)
 
 
 def _fresh_memmap(path: str, n: int) -> np.memmap:
@@ -78,7 +96,8 @@ def memmap_matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int) -> d
 
     Loop order: for each column panel B[:, J] (kept in RAM), stream the row blocks A[I, :] through a
     two-buffer ring read one step ahead, and write each C[I, J] tile behind. A is read once per panel,
-    B once in total, C written once (each tile written back as soon as it is stored).
+    B once in total, C written once. Writeback is left to the kernel (msync per tile measured slower,
+    capped or not); the caller flushes at the end.
     """
     n, k = a.shape
     m = b.shape[1]
@@ -89,6 +108,7 @@ def memmap_matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int) -> d
     tasks = [(j0, i0) for j0 in range(0, m, bn) for i0 in range(0, n, bm)]
     reader, writer = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
     pending_write: list[Future | None] = [None, None]
+    _advise(a, mmap.MADV_SEQUENTIAL)  # row blocks of A are read front to back: readahead, no read-around
 
     def read_a(t: int) -> Future:
         i0 = tasks[t][1]
@@ -100,7 +120,7 @@ def memmap_matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int) -> d
         for t, (j0, i0) in enumerate(tasks):
             cols, rows = min(bn, m - j0), min(bm, n - i0)
             if i0 == 0:  # new panel: load it here while the reader fetches the first row block
-                np.copyto(panel[:, :cols], b[:, j0:j0 + cols])
+                _read_columns(b, np.arange(k), j0, j0 + cols, panel[:, :cols])
             ahead.result()
             if t + 1 < len(tasks):
                 ahead = read_a(t + 1)
@@ -192,7 +212,7 @@ def plan_inverse(n: int, budget: int) -> tuple[int, int]:
     return nb, h
 
 
-def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str) -> dict:
+def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str, trace=None) -> dict:
     """Write ``inv(a)`` into ``out`` (memmapped float64, n×n) within ``budget`` bytes of tiles.
 
     In-place blocked Gauss-Jordan (the sweep operator) with partial pivoting: for each panel K of nb
@@ -221,7 +241,7 @@ def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str)
     swept = np.zeros(n, dtype=bool)
     order = np.empty(n, dtype=np.int64)  # order[c] = physical pivot row of column c
     reader, writer = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
-    np.copyto(panel[:, :min(nb, n)], a[:, :min(nb, n)])
+    _read_columns(a, np.arange(n), 0, min(nb, n), panel[:, :min(nb, n)])
     sweeps = list(range(0, n, nb))
     try:
         for s, k0 in enumerate(sweeps):
@@ -231,6 +251,8 @@ def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str)
             src = a if s == 0 else dst
             if not last:
                 dst = _fresh_memmap(os.path.join(scratch_dir, f"sweep{s % 2}.npy"), n)
+            else:
+                _advise(out, mmap.MADV_RANDOM)  # rows are stored in pivot order: no read-around
             # 1. pivot rows: LU with partial pivoting of the panel restricted to unswept rows
             free = np.flatnonzero(~swept)
             search = shared[:len(free) * w].reshape(len(free), w)
@@ -241,8 +263,7 @@ def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str)
             p_inv = np.linalg.inv(panel[piv, :w])
             # 2. W = P⁻¹·M[p, :] with W[:, K] = 0 (column K gets its own formula)
             gathered = shared[:w * n].reshape(w, n)
-            for j in np.argsort(piv):  # read pivot rows in file order
-                gathered[j] = src[piv[j]]
+            _read_columns(src, piv, 0, n, gathered)
             np.matmul(p_inv, gathered, out=w_rows[:w])
             w_rows[:w, k0:k1] = 0.0
             where_pivot = np.full(n, -1, dtype=np.int64)
@@ -286,6 +307,8 @@ def memmap_inverse(a: np.ndarray, out: np.memmap, budget: int, scratch_dir: str)
             for f in writes:
                 if f is not None:
                     f.result()
+            if trace is not None:
+                trace(s)  # diagnostics hook: called after each sweep
             if s > 0:  # the previous sweep's file is consumed
                 path = src.filename
                 del src
@@ -301,4 +324,3 @@ def _write_ordered(out: np.ndarray, blk: np.ndarray, inv_order: np.ndarray, r0: 
     for local in range(blk.shape[0]):
         r = int(inv_order[r0 + local])
         out[r] = blk[local, inv_order]
-        _flush_rows(out, r, 1)

@@ -218,6 +218,8 @@ def main(argv=None) -> int:
     out_path = args.out or os.path.join(_HERE, "results", "ooc_gate_quick.json" if args.quick else "ooc_gate.json")
 
     pc, why = _import_pycauset() if "pycauset" in sides else (None, "not requested")
+    if pc is not None:
+        pc.set_memory_limit(budget)  # so the machine record shows the budget the sides run under
     machine = machine_record(pc)
     data_bytes = 8 * n * n
     print(format_machine(machine))
