@@ -186,10 +186,6 @@ const void* Worker::run_segment(std::int64_t r, std::int64_t j, std::int64_t n, 
         const std::byte* at = src.base + (r * src.row_stride + j * src.col_stride) * itemsize(src.dtype);
         if (src.col_stride == 1 && src.dtype == s.dtype) {
           regs_[static_cast<std::size_t>(s.out)] = at;  // in place: no copy
-          // Ask for the next segment now: the operations below then overlap with its DRAM latency,
-          // which short per-segment bursts would otherwise expose.
-          const std::int64_t bytes = n * itemsize(src.dtype);
-          for (std::int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(at + bytes + off, 0, 0);
           continue;
         }
         s.cast(at, src.col_stride, target, n);

@@ -202,11 +202,26 @@ class Expression(ArithmeticMixin, ProtocolMixin):
         return bool(self.eval()[(0,) * self.ndim])
 
     # ------------------------------------------------------------------ evaluation
-    def eval(self):
-        """Evaluate (one fused pass) into a new Matrix or Vector placed by the memory budget."""
-        from ._array import _wrap
+    def eval(self, out=None):
+        """Evaluate (one fused pass) into a new Matrix or Vector placed by the memory budget.
 
-        return _wrap(self._node._eval())
+        Parameters
+        ----------
+        out : Matrix or Vector, optional
+            Write the result into this existing array instead (its dtype is kept; the cast must be
+            allowed by NumPy's ``same_kind`` rule; aliasing is handled as for ``A += B``). Returns ``out``.
+        """
+        from ._array import _ArrayBase, _wrap
+
+        if out is None:
+            return _wrap(self._node._eval())
+        if not isinstance(out, _ArrayBase):
+            raise TypeError(f"out must be a pycauset Matrix or Vector, got {type(out).__name__}")
+        if not np.can_cast(self.dtype, out.dtype, "same_kind"):
+            raise TypeError(f"Cannot cast the expression's dtype('{self.dtype}') to the output's "
+                            f"dtype('{out.dtype}') with casting rule 'same_kind'")
+        self._node._assign_to(out)
+        return out
 
     def __array__(self, dtype=None, copy=None):
         from . import _interop

@@ -216,6 +216,19 @@ def test_matmul_of_expression_evaluates_it():
     np.testing.assert_allclose(pycauset.to_numpy((A + 1) @ A), (a + 1) @ a)
 
 
+def test_eval_into_an_existing_array():
+    a, b = make_array((6, 5), "float64", 1), make_array((6, 5), "float64", 2)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    out = pycauset.zeros((6, 5), dtype="float32")
+    assert (A * B + 1).eval(out=out) is out
+    assert_eq(out, (a * b + 1).astype(np.float32))
+    with pytest.raises(TypeError, match="same_kind"):
+        (A + B).eval(out=pycauset.zeros((6, 5), dtype="int32"))
+    A2 = pycauset.matrix(a)
+    (A2 + A2.T[:5, :5][0]).eval(out=A2)  # aliasing through a broadcast row of another view
+    assert_eq(A2, a + a.T[:5, :5][0])
+
+
 def test_astype_of_expression():
     a = make_array((3, 3), "float64", 1)
     assert_eq((pycauset.matrix(a) * 1.5).astype("int32"), (a * 1.5).astype(np.int32))
