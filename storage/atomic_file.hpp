@@ -27,6 +27,9 @@ class AtomicFile {
   void reserve(std::uint64_t size);
 
   /// \brief Write `n` bytes at `offset` of the temp file (pwrite, retrying short writes). Throws IoError.
+  ///
+  /// Writes of at least 1 MiB whose address, offset and length are 4096-aligned use O_DIRECT where
+  /// the file system supports it (no page-cache copy); others go through the page cache.
   void write_at(std::uint64_t offset, const void* data, std::size_t n);
 
   /// \brief Start writing [offset, offset + n) to disk now, and wait for [wait_offset, wait_offset + wait_n).
@@ -51,7 +54,9 @@ class AtomicFile {
   std::string target_;
   std::string directory_;
   std::string temp_;
+  static constexpr std::size_t kDirectMinimum = 1 << 20;  ///< smaller writes go through the page cache
   int fd_ = -1;
+  int direct_fd_ = -2;  ///< O_DIRECT descriptor of the temp file: -2 not opened yet, -1 unsupported
   bool committed_ = false;
 };
 

@@ -178,7 +178,9 @@ NpyHeader read_npy_header(const std::string& path) {
   return h;
 }
 
-std::string encode_npy_header(const std::string& descr, bool fortran_order, const std::vector<std::uint64_t>& shape) {
+std::string encode_npy_header(const std::string& descr, bool fortran_order, const std::vector<std::uint64_t>& shape,
+                              std::size_t alignment) {
+  if (alignment == 0 || alignment % 64 != 0) throw ValueError("npy header alignment must be a multiple of 64");
   std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran_order ? "True" : "False") + ", 'shape': (";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     dict += std::to_string(shape[i]);
@@ -190,7 +192,7 @@ std::string encode_npy_header(const std::string& descr, bool fortran_order, cons
   for (int major : {1, 2}) {
     std::size_t prefix = major == 1 ? 10 : 12;
     std::size_t total = prefix + dict.size() + 1;  // + the final newline
-    std::size_t padded = (total + 63) / 64 * 64;
+    std::size_t padded = (total + alignment - 1) / alignment * alignment;
     std::size_t header_len = padded - prefix;
     if (major == 1 && header_len > 0xFFFF) continue;
     std::string out("\x93NUMPY", 6);

@@ -33,7 +33,9 @@ NpyHeader read_npy_header(const std::string& path);
 /// \brief Return the complete header bytes (magic through padding) for a C-order array.
 ///
 /// Writes format version 1.0, or 2.0 when the header does not fit 65535 bytes. The result's length
-/// is a multiple of 64, so the data that follows is aligned as numpy.save aligns it.
-std::string encode_npy_header(const std::string& descr, bool fortran_order, const std::vector<std::uint64_t>& shape);
+/// is a multiple of `alignment` (64, as numpy.save aligns, or larger: pycauset uses 4096 so the data
+/// is page-aligned for mapping and direct I/O; readers take any padding).
+std::string encode_npy_header(const std::string& descr, bool fortran_order, const std::vector<std::uint64_t>& shape,
+                              std::size_t alignment = 64);
 
 }  // namespace pycauset

@@ -132,7 +132,8 @@ void container_to_npy(const std::string& src, const std::string& dst) {
   } else {
     shape = {static_cast<std::uint64_t>(c.rows), static_cast<std::uint64_t>(c.cols)};
   }
-  const std::string npy_header = encode_npy_header(descr_of(c.dtype), /*fortran_order=*/false, shape);
+  // Page-aligned data (4096-byte header): mappable, and written with direct I/O like the container.
+  const std::string npy_header = encode_npy_header(descr_of(c.dtype), /*fortran_order=*/false, shape, 4096);
   const std::uint64_t data_bytes =
       payload_bytes(c.dtype, static_cast<std::uint64_t>(c.rows * c.cols), /*packed_bits=*/false);
 

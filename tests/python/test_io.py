@@ -393,7 +393,9 @@ def test_convert_pycauset_to_npy(tmp_path, dtype):
     back = np.load(tmp_path / "a.npy")
     assert back.dtype == a.dtype and back.shape == a.shape
     np.testing.assert_array_equal(back, a)
-    np.testing.assert_array_equal(np.load(tmp_path / "a.npy", mmap_mode="r"), a)
+    mapped = np.load(tmp_path / "a.npy", mmap_mode="r")
+    np.testing.assert_array_equal(mapped, a)
+    assert mapped.offset == 4096  # page-aligned data
 
 
 @pytest.mark.parametrize("n", [1, 9, 100])
