@@ -158,6 +158,7 @@ def main(argv=None) -> int:
         "numpy_openblas_threads_env": os.environ.get("OPENBLAS_NUM_THREADS"),
         "blas_core_name": pc._core.blas_core_name(),
         "blas_config": pc._core.blas_config(),
+        "load_average_before": os.getloadavg(),  # other processes on the cores skew every number
         "direct": [],
     }
     for n in args.sizes:
@@ -174,6 +175,7 @@ def main(argv=None) -> int:
               f"{result['gflops']:.1f} GFLOP/s ({result['ratio_vs_in_ram'] or float('nan'):.3f} x in-RAM), "
               f"read {result['bytes_read'] / 2**30:.2f} GiB, wrote {result['bytes_written'] / 2**30:.2f} GiB, "
               f"RssAnon growth {result['rss_anon_growth'] / 2**20:.0f} MiB, I/O wait {result['io_wait_seconds']:.2f} s", flush=True)
+    record["load_average_after"] = os.getloadavg()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2, default=str))
