@@ -1,9 +1,13 @@
 // Shared helpers of the LU-based linear algebra: dtype rules, square checks, direct/out-of-core choice.
 #include "core/kernels/lu.hpp"
 
+#include <algorithm>
 #include <chrono>
 
+#include <tbb/parallel_for.h>
+
 #include "core/governor.hpp"
+#include "core/threads.hpp"
 
 namespace pycauset {
 
@@ -51,6 +55,18 @@ bool use_direct_path(LinalgMethod method, std::uint64_t direct_bytes) {
 }
 
 namespace detail {
+
+void for_column_ranges(std::int64_t cols, const std::function<void(std::int64_t, std::int64_t)>& f) {
+  const std::int64_t parts = std::min<std::int64_t>(get_num_threads(), cols / 32);
+  if (parts <= 1) {
+    f(0, cols);
+    return;
+  }
+  SingleThreadedBlas one_thread_each;  // set once by the caller: the tasks only read the setting
+  tbb::parallel_for(std::int64_t{0}, parts, [&](std::int64_t p) {
+    f(cols * p / parts, cols * (p + 1) / parts);
+  });
+}
 
 namespace {
 double now_seconds() {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/governor.hpp"
+#include "core/threads.hpp"
 #include "core/kernels/lu_blas_internal.hpp"
 #include "core/tiles/tile_io.hpp"
 
@@ -93,15 +94,23 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
       for (std::int64_t K = 0; K < J; ++K) {
         const std::int64_t K0 = panel_begin(K), K1 = panel_end(K), wk = K1 - K0, ld = N - K0;
         const T* L = stream.next();  // rows K0:N of panel K: L_KK\U_KK on top, L_{K1:N,K} below
-        lapack::trsm<T>('L', 'L', 'N', 'U', wk, w, T(1), L, ld, A + K0, N);
-        lapack::gemm<T>('N', 'N', N - K1, w, wk, T(-1), L + wk, ld, A + K0, N, T(1), A + K1, N);
+        detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+          T* Ac = A + c0 * N;  // columns c0:c1 of the working panel
+          lapack::trsm<T>('L', 'L', 'N', 'U', wk, c1 - c0, T(1), L, ld, Ac + K0, N);
+          lapack::gemm<T>('N', 'N', N - K1, c1 - c0, wk, T(-1), L + wk, ld, Ac + K0, N, T(1), Ac + K1, N);
+        });
         progress.add(trsm_flops(wk, w) + gemm_flops(N - K1, w, wk));
       }
     }
 
     // 3. Factor the tall panel over all remaining rows: pivots may come from any row below J0.
-    const int info = lapack::getrf(static_cast<int>(N - J0), static_cast<int>(w), A + J0, static_cast<int>(N),
-                                   ipiv.data());
+    int info;
+    {
+      // One BLAS thread: a tall getrf is a long chain of small steps whose thread handshakes cost
+      // more than the second core gives back (the panel holds ~b / 4N of the flops).
+      SingleThreadedBlas one_thread;
+      info = lapack::getrf(static_cast<int>(N - J0), static_cast<int>(w), A + J0, static_cast<int>(N), ipiv.data());
+    }
     if (info > 0) {
       singular_ = true;
       if (stop_on_singular) throw LinAlgError("Singular matrix");

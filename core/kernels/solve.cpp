@@ -77,15 +77,21 @@ void solve_ooc(const Array& input, const Array& b, const Array& x, const Progres
     for (std::int64_t I = 0; I < panels; ++I) {  // forward: U^T Z = Y
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
       const T* U = stream.next();  // rows 0:I1 of panel I, leading dimension I1
-      lapack::gemm<T>('T', 'N', wi, w, I0, T(-1), U, I1, Y, n, T(1), Y + I0, n);
-      lapack::trsm<T>('L', 'U', 'T', 'N', wi, w, T(1), U + I0, I1, Y + I0, n);
+      detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+        T* Yc = Y + c0 * n;
+        lapack::gemm<T>('T', 'N', wi, c1 - c0, I0, T(-1), U, I1, Yc, n, T(1), Yc + I0, n);
+        lapack::trsm<T>('L', 'U', 'T', 'N', wi, c1 - c0, T(1), U + I0, I1, Yc + I0, n);
+      });
       progress.add(double(wi) * wi * w + 2.0 * I0 * w * wi);
     }
     for (std::int64_t I = panels - 1; I >= 0; --I) {  // backward: L^T W = Z
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
       const T* L = stream.next();  // rows I0:N of panel I, leading dimension N - I0
-      lapack::gemm<T>('T', 'N', wi, w, n - I1, T(-1), L + wi, n - I0, Y + I1, n, T(1), Y + I0, n);
-      lapack::trsm<T>('L', 'L', 'T', 'U', wi, w, T(1), L, n - I0, Y + I0, n);
+      detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+        T* Yc = Y + c0 * n;
+        lapack::gemm<T>('T', 'N', wi, c1 - c0, n - I1, T(-1), L + wi, n - I0, Yc + I1, n, T(1), Yc + I0, n);
+        lapack::trsm<T>('L', 'L', 'T', 'U', wi, c1 - c0, T(1), L, n - I0, Yc + I0, n);
+      });
       progress.add(double(wi) * wi * w + 2.0 * (n - I1) * w * wi);
     }
     for (std::int64_t c = 0; c < w; ++c) {  // X = P W
