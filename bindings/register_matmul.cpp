@@ -14,14 +14,13 @@ void register_matmul(py::module_& m) {
   m.def(
       "matmul",
       [](const Array& a, const Array& b, py::object progress) {
-        GemmProgress report;
-        if (!progress.is_none()) {
-          // Called from the kernel thread without the GIL: take it just for the Python callback.
-          report = [progress](std::uint64_t done, std::uint64_t total) {
-            py::gil_scoped_acquire gil;
-            progress(done, total);
-          };
-        }
+        // Called from the kernel thread without the GIL after every tile product: take the GIL to
+        // honour Ctrl-C (a long out-of-core product stays interruptible) and to draw the progress bar.
+        GemmProgress report = [progress](std::uint64_t done, std::uint64_t total) {
+          py::gil_scoped_acquire gil;
+          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+          if (!progress.is_none()) progress(done, total);
+        };
         py::gil_scoped_release release;
         return matmul(a, b, report);
       },

@@ -258,3 +258,21 @@ def test_ram_operands_with_a_result_larger_than_the_budget(budget):
     result = pa @ pb.T  # 4.8 MB: a spill file, written back tile by tile
     assert result.storage == "file"
     assert_eq(result, a @ b.T)
+
+
+def test_out_of_core_cancellation_leaves_a_usable_state(budget):
+    rng = np.random.default_rng(29)
+    a = rng.random((400, 400))
+    pa = _file(a)
+    budget(1 << 20)
+    calls = []
+
+    def cancel(done, total):
+        calls.append(done)
+        if len(calls) == 3:
+            raise RuntimeError("cancelled by the progress callback")
+
+    with pytest.raises(RuntimeError, match="cancelled"):
+        pycauset._core.matmul(pa, pa, cancel)
+    assert len(calls) == 3
+    assert_eq(pa @ pa, a @ a)  # leases released, tile buffers returned, operands untouched
