@@ -104,6 +104,7 @@ def machine_record(pycauset_module=None) -> dict:
                                                "PYCAUSET_NUM_THREADS", "PYCAUSET_MEMORY_LIMIT",
                                                "PYCAUSET_SPILL_DIR")},
         "cgroup_memory_limit_bytes": _cgroup_limit(),
+        "load_average_1_5_15": os.getloadavg(),  # other work on the machine skews every timing
     }
     if pycauset_module is not None:
         pc = pycauset_module
@@ -123,7 +124,8 @@ def format_machine(rec: dict) -> str:
     blas = rec.get("numpy_blas", {})
     line = (f"{rec['cpu_model']} ({rec['usable_cpus']} cpus, {','.join(rec['cpu_flags'])}), "
             f"RAM {rec['ram_total_bytes'] / gib:.1f} GiB, kernel {rec['kernel']}, python {rec['python']}, "
-            f"numpy {rec['numpy']} (OpenBLAS {blas.get('core')}, {blas.get('threads')} threads)")
+            f"numpy {rec['numpy']} (OpenBLAS {blas.get('core')}, {blas.get('threads')} threads), "
+            f"load average {rec['load_average_1_5_15'][0]:.1f}")
     if "pycauset" in rec:
         p = rec["pycauset"]
         limit = p["memory_limit_bytes"]
