@@ -28,7 +28,7 @@ void write_into(const NodePtr& root, const Array& dst) {
   const DType dtype = dst.dtype();
   const bool direct = !dst.is_file() && dtype != DType::Bool && dst.col_stride() == 1;
   Buffer::Lease out_lease = Buffer::lease(dst.buffer());
-  detail::Evaluator ev(compile(root, dtype, /*output=*/true), direct ? 0 : itemsize(dtype));
+  detail::Evaluator ev(compile(root, dtype, /*output=*/true), direct ? 0 : itemsize(dtype), dtype == DType::Bool);
   const detail::TilePlan& plan = ev.plan();
   if (dtype == DType::Bool && !bits_tiles_disjoint(dst, plan)) ev.set_serial();
   const int size = itemsize(dtype);

@@ -34,12 +34,12 @@ Tile TilePlan::tile(std::int64_t k) const noexcept {
   return t;
 }
 
-Evaluator::Evaluator(Program program, int out_buffered_bytes, bool square_tiles_hint)
+Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
     : program_(std::move(program)) {
   const std::int64_t rows = program_.rows, cols = program_.cols;
   // Buffered leaves arrive by pread into pooled tiles (files) or need unpacking (bits).
   std::int64_t buffered_bytes = out_buffered_bytes;
-  bool transposed_leaf = square_tiles_hint;
+  bool transposed_leaf = false;
   for (const Array& leaf : program_.leaves) {
     const bool buffered = leaf.is_file() || leaf.dtype() == DType::Bool;
     buffered_.push_back(buffered);
@@ -71,6 +71,9 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool square_tiles_
   } else {
     plan_.tile_cols = cols <= elements ? std::max<std::int64_t>(cols, 1) : std::max<std::int64_t>(64, elements / 64 * 64);
     plan_.tile_rows = std::max<std::int64_t>(1, std::min(rows, elements / plan_.tile_cols));
+  }
+  if (bit_output && plan_.tile_cols == cols && plan_.tile_rows < rows) {
+    plan_.tile_rows = std::max<std::int64_t>(8, plan_.tile_rows / 8 * 8);
   }
   plan_.grid_rows = rows == 0 ? 0 : (rows + plan_.tile_rows - 1) / plan_.tile_rows;
   plan_.grid_cols = cols == 0 ? 0 : (cols + plan_.tile_cols - 1) / plan_.tile_cols;

@@ -75,8 +75,9 @@ class Worker {
 /// budget plus O(tiles) however large the file-backed operands are.
 class Evaluator {
  public:
-  /// \brief `out_buffered_bytes`: bytes per element of a buffered output tile (0 if none).
-  Evaluator(Program program, int out_buffered_bytes, bool square_tiles_hint = false);
+  /// \brief `out_buffered_bytes`: bytes per element of a buffered output tile (0 if none);
+  ///        `bit_output`: round tile rows to multiples of 8 so that packed-bit tiles own whole bytes.
+  Evaluator(Program program, int out_buffered_bytes, bool bit_output = false);
 
   const Program& program() const noexcept { return program_; }
   const TilePlan& plan() const noexcept { return plan_; }
