@@ -310,7 +310,19 @@ std::uint64_t MemoryGovernor::tile_budget(std::uint64_t wanted) {
   return std::max(kMinimumTileBudget, std::min(room, wanted));
 }
 
-PooledBuffer MemoryGovernor::acquire_tile(std::size_t bytes) { return BufferPool::instance().acquire(bytes); }
+PooledBuffer MemoryGovernor::acquire_tile(std::size_t bytes) {
+  BufferPool& pool = BufferPool::instance();
+  {
+    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    // The pool reuses a cached block only for a similar size, so cached blocks of other sizes would pile
+    // up beyond the budget: drop enough of them that cached + loaned + this tile fit.
+    std::uint64_t committed = impl_->ram_bytes + (pool.held_bytes() - pool.cached_bytes()) + bytes;
+    if (committed + pool.cached_bytes() > impl_->limit()) {
+      pool.trim(impl_->limit() > committed ? static_cast<std::size_t>(impl_->limit() - committed) : 0);
+    }
+  }
+  return pool.acquire(bytes);
+}
 
 MemoryInfo MemoryGovernor::info() const {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
