@@ -197,7 +197,8 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     B.layout = TileLayout::RowMajor;
   }
   const InPlaceBlock c_whole = tiles::in_place_block(c, lease_c, Block{0, m, 0, n}, dtype);
-  const bool c_tiled = c_whole.data == nullptr;
+  // The products write row-major C; the fresh result always is, but never write through anything else.
+  const bool c_tiled = c_whole.data == nullptr || c_whole.layout != TileLayout::RowMajor;
 
   // Plan from the budget: ask for the single-tile amount; take what the governor grants.
   const std::uint64_t single = static_cast<std::uint64_t>(item) *
