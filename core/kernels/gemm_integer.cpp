@@ -41,6 +41,13 @@ void integer_product(std::int64_t m, std::int64_t n, std::int64_t k, const TileO
                         for (std::int64_t i = r.rows().begin(); i != r.rows().end(); ++i) {
                           T* crow = pc + i * ldc;
                           for (std::int64_t p = p0; p < p1; ++p) {
+                            if constexpr (kLogical) {
+                              // OR saturates: once this row segment is all true, the rest of the sum cannot change it.
+                              if ((p - p0) % 32 == 31 &&
+                                  std::all_of(crow + j0, crow + j1, [](T v) { return v != 0; })) {
+                                break;
+                              }
+                            }
                             const T aip = a_at(i, p);
                             if (aip == T(0)) continue;  // common in causal-set matrices, and free to test
                             const T* brow = pb + p * ldb;
