@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
 #include "core/governor.hpp"
 #include "core/threads.hpp"
@@ -57,15 +59,21 @@ bool use_direct_path(LinalgMethod method, std::uint64_t direct_bytes) {
 namespace detail {
 
 void for_column_ranges(std::int64_t cols, const std::function<void(std::int64_t, std::int64_t)>& f) {
-  const std::int64_t parts = std::min<std::int64_t>(get_num_threads(), cols / 32);
+  const std::int64_t threads = get_num_threads();
+  // Up to 4 ranges per thread (>= 128 columns each keeps every gemm large): a thread that the OS
+  // descheduled leaves its remaining ranges to the others instead of stalling the join.
+  const std::int64_t parts =
+      threads <= 1 ? 1 : std::min(cols / 32, std::clamp<std::int64_t>(cols / 128, threads, 4 * threads));
   if (parts <= 1) {
     f(0, cols);
     return;
   }
   SingleThreadedBlas one_thread_each;  // set once by the caller: the tasks only read the setting
-  tbb::parallel_for(std::int64_t{0}, parts, [&](std::int64_t p) {
-    f(cols * p / parts, cols * (p + 1) / parts);
-  });
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, parts, 1),
+                    [&](const tbb::blocked_range<std::int64_t>& r) {
+                      for (std::int64_t p = r.begin(); p < r.end(); ++p) f(cols * p / parts, cols * (p + 1) / parts);
+                    },
+                    tbb::simple_partitioner());
 }
 
 namespace {
