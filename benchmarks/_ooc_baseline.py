@@ -51,8 +51,9 @@ def _read_columns(m: np.memmap, rows: np.ndarray, c0: int, c1: int, out: np.ndar
     if mm is not None:
         mm.madvise(mmap.MADV_RANDOM)
         row_bytes = m.shape[1] * m.itemsize
+        base = m.offset % mmap.ALLOCATIONGRANULARITY  # np.memmap maps from the granule holding offset
         for r in rows:
-            start = m.offset + int(r) * row_bytes + c0 * m.itemsize
+            start = base + int(r) * row_bytes + c0 * m.itemsize
             aligned = start - start % mmap.PAGESIZE
             mm.madvise(mmap.MADV_WILLNEED, aligned, start + (c1 - c0) * m.itemsize - aligned)
     if len(rows) == m.shape[0]:
