@@ -10,7 +10,7 @@ NumPy, ...) after one warm-up each, and the median time of each side is compared
 pycauset time, so >= 1 means pycauset is at least as fast). Out-of-core (``--ooc N``): the operands are
 generated with ``pycauset.random.uniform`` under the budget (so they land in spill files) and
 ``pycauset.matmul`` runs once; its GFLOP/s is compared with pycauset's own in-RAM DGEMM rate at the
-largest direct size. Peak anonymous memory (RssAnon high-water mark is not exposed, so RssAnon is
+largest direct size, measured just before and just after it (mean). Peak anonymous memory (RssAnon high-water mark is not exposed, so RssAnon is
 sampled) and tile I/O bytes are recorded.
 """
 from __future__ import annotations
@@ -168,8 +168,15 @@ def main(argv=None) -> int:
               f"({result['numpy_gflops']:.1f} GFLOP/s), pycauset {result['pycauset_median_s'] * 1e3:.1f} ms "
               f"({result['pycauset_gflops']:.1f} GFLOP/s), ratio {result['ratio_numpy_over_pycauset']:.3f}", flush=True)
     if args.ooc:
-        ram = record["direct"][-1]["pycauset_gflops"] if record["direct"] else None
-        result = _out_of_core(pc, np, args.ooc, _parse_bytes(args.budget), ram)
+        result = _out_of_core(pc, np, args.ooc, _parse_bytes(args.budget), None)
+        # The in-RAM reference brackets the out-of-core run (the mean of the rate measured just before
+        # and just after), so a change of machine load during the long run skews the ratio less.
+        ref_n = args.sizes[-1] if args.sizes else 4096
+        after = _direct(pc, np, ref_n, 3)["pycauset_gflops"]
+        before = record["direct"][-1]["pycauset_gflops"] if record["direct"] else after
+        ram = (before + after) / 2
+        result.update(in_ram_gflops=ram, in_ram_gflops_before=before, in_ram_gflops_after=after,
+                      ratio_vs_in_ram=result["gflops"] / ram)
         record["out_of_core"] = result
         print(f"out-of-core float64 {args.ooc}^2, budget {args.budget}: {result['seconds']:.2f} s, "
               f"{result['gflops']:.1f} GFLOP/s ({result['ratio_vs_in_ram'] or float('nan'):.3f} x in-RAM), "
