@@ -35,7 +35,7 @@ void write_into(const NodePtr& root, const Array& dst) {
   ev.run(plan.tile_count(), [&](detail::Worker& w, std::int64_t k) {
     ev.prefetch(k + plan.workers);
     const detail::Tile t = plan.tile(k);
-    w.load_tile(t);
+    w.load_tile(t, w.next_task);
     std::byte* buffer = direct ? nullptr : w.output_tile(dtype);
     for (std::int64_t r = 0; r < t.nr; ++r) {
       for (std::int64_t j = 0; j < t.nc; j += kSegment) {

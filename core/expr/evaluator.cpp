@@ -55,12 +55,14 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
   std::int64_t elements = kRamTileElements;
   if (buffered_bytes > 0) {
     const std::uint64_t wanted =
-        static_cast<std::uint64_t>(plan_.workers) * static_cast<std::uint64_t>(buffered_bytes) * kFileTileElements;
+        static_cast<std::uint64_t>(plan_.workers) * static_cast<std::uint64_t>(2 * buffered_bytes) * kFileTileElements;
     const std::uint64_t granted = MemoryGovernor::instance().tile_budget(wanted);
     const std::uint64_t registers_bytes =
         static_cast<std::uint64_t>(plan_.workers) * (program_.registers + 1) * kRegisterBytes;
     const std::uint64_t usable = granted > 2 * registers_bytes ? granted - registers_bytes : granted / 2;
-    elements = static_cast<std::int64_t>(usable / (static_cast<std::uint64_t>(plan_.workers) * buffered_bytes));
+    // Buffered leaves are double-buffered (current tile + read-ahead); the output tile is single.
+    const std::uint64_t per_element = static_cast<std::uint64_t>(2 * buffered_bytes - out_buffered_bytes);
+    elements = static_cast<std::int64_t>(usable / (static_cast<std::uint64_t>(plan_.workers) * per_element));
     elements = std::clamp<std::int64_t>(elements, 256, kFileTileElements);
   }
   if (transposed_leaf) {
@@ -92,7 +94,13 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
   auto body = [&](int) {
     try {
       Worker worker(*this);
-      for (std::int64_t t = next++; t < tasks && !failed.load(); t = next++) task(worker, t);
+      std::int64_t t = next++;
+      while (t < tasks && !failed.load()) {
+        const std::int64_t following = next++;  // claimed now so the worker can read it ahead
+        worker.next_task = following < tasks ? following : -1;
+        task(worker, t);
+        t = following;
+      }
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex);
       if (!error) error = std::current_exception();
@@ -105,6 +113,13 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
     tbb::parallel_for(0, workers, 1, body);
   }
   if (error) std::rethrow_exception(error);
+}
+
+bool Evaluator::any_buffered() const noexcept {
+  for (bool b : buffered_) {
+    if (b) return true;
+  }
+  return false;
 }
 
 void Evaluator::prefetch(std::int64_t k) const {
@@ -138,13 +153,22 @@ Worker::Worker(const Evaluator& evaluator)
   const TilePlan& plan = ev_.plan();
   const std::size_t tile_elements = static_cast<std::size_t>(plan.tile_rows * plan.tile_cols);
   leaf_tiles_.resize(p.leaves.size());
+  ahead_tiles_.resize(p.leaves.size());
   sources_.resize(p.leaves.size());
   for (std::size_t i = 0; i < p.leaves.size(); ++i) {
     sources_[i].dtype = p.leaves[i].dtype();
     if (ev_.buffered(i)) {
-      leaf_tiles_[i] = MemoryGovernor::instance().acquire_tile(tile_elements * itemsize(p.leaves[i].dtype()));
+      const std::size_t bytes = tile_elements * itemsize(p.leaves[i].dtype());
+      leaf_tiles_[i] = MemoryGovernor::instance().acquire_tile(bytes);
+      ahead_tiles_[i] = MemoryGovernor::instance().acquire_tile(bytes);
     }
   }
+  if (ev_.any_buffered()) io_ = std::make_unique<tiles::IoWorker>();
+}
+
+Worker::~Worker() {
+  // The read-ahead writes into ahead_tiles_: let it finish before the buffers go back to the pool.
+  if (ahead_.valid()) ahead_.wait();
 }
 
 std::byte* Worker::output_tile(DType dtype) {
@@ -156,26 +180,56 @@ std::byte* Worker::output_tile(DType dtype) {
   return out_tile_.data();
 }
 
-void Worker::load_tile(const Tile& t) {
+void Worker::read_leaves(const Tile& t, std::vector<PooledBuffer>& into) const {
   const Program& p = ev_.program();
   for (std::size_t i = 0; i < p.leaves.size(); ++i) {
+    if (!ev_.buffered(i)) continue;
     const Array& leaf = p.leaves[i];
-    TileSource& s = sources_[i];
-    const int size = itemsize(leaf.dtype());
-    if (!ev_.buffered(i)) {
-      s.base = ev_.lease(i).data() + leaf.element_index(t.r0, t.c0) * size;
-      s.row_stride = leaf.row_stride();
-      s.col_stride = leaf.col_stride();
-      continue;
-    }
     // Read only the distinct elements: a broadcast axis contributes one row or column.
     const bool bcast_rows = leaf.row_stride() == 0 && t.nr > 1;
     const bool bcast_cols = leaf.col_stride() == 0 && t.nc > 1;
     tiles::Block block{t.r0, bcast_rows ? 1 : t.nr, t.c0, bcast_cols ? 1 : t.nc};
-    tiles::read_block(leaf, ev_.lease(i), block, leaf_tiles_[i].data(), block.nc, leaf.dtype());
-    s.base = leaf_tiles_[i].data();
-    s.row_stride = bcast_rows ? 0 : block.nc;
+    tiles::read_block(leaf, ev_.lease(i), block, into[i].data(), block.nc, leaf.dtype());
+  }
+}
+
+void Worker::point_sources(const Tile& t, std::vector<PooledBuffer>& from) {
+  const Program& p = ev_.program();
+  for (std::size_t i = 0; i < p.leaves.size(); ++i) {
+    const Array& leaf = p.leaves[i];
+    TileSource& s = sources_[i];
+    if (!ev_.buffered(i)) {
+      s.base = ev_.lease(i).data() + leaf.element_index(t.r0, t.c0) * itemsize(leaf.dtype());
+      s.row_stride = leaf.row_stride();
+      s.col_stride = leaf.col_stride();
+      continue;
+    }
+    const bool bcast_rows = leaf.row_stride() == 0 && t.nr > 1;
+    const bool bcast_cols = leaf.col_stride() == 0 && t.nc > 1;
+    s.base = from[i].data();
+    s.row_stride = bcast_rows ? 0 : (bcast_cols ? 1 : t.nc);
     s.col_stride = bcast_cols ? 0 : 1;
+  }
+}
+
+void Worker::load_tile(const Tile& t, std::int64_t upcoming) {
+  if (ahead_.valid()) {
+    ahead_.get();  // rethrows an I/O error of the read-ahead
+    if (ahead_index_ == t.index) {
+      std::swap(leaf_tiles_, ahead_tiles_);
+    } else {
+      read_leaves(t, leaf_tiles_);
+    }
+  } else {
+    read_leaves(t, leaf_tiles_);
+  }
+  point_sources(t, leaf_tiles_);
+  ahead_index_ = -1;
+  if (io_ && upcoming >= 0 && upcoming < ev_.plan().tile_count()) {
+    // Overlap the next tile's preads with this tile's compute (double buffering per worker).
+    const Tile next = ev_.plan().tile(upcoming);
+    ahead_index_ = upcoming;
+    ahead_ = io_->submit([this, next] { read_leaves(next, ahead_tiles_); });
   }
 }
 

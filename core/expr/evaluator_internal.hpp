@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <vector>
 
 #include "core/buffer.hpp"
 #include "core/expr/program.hpp"
+#include "core/tiles/io_pipeline.hpp"
 #include "storage/buffer_pool.hpp"
 
 namespace pycauset::expr::detail {
@@ -40,15 +42,20 @@ class Evaluator;
 
 /// \brief Per-thread state: registers, pooled tile buffers of buffered leaves, current tile sources.
 ///
-/// Memory: (registers x kSegment x 16 bytes) plus one tile buffer per buffered leaf (and one for a
-/// buffered output), each tile_rows x tile_cols elements. Not thread-safe: one per worker.
+/// Memory: (registers x kSegment x 16 bytes) plus two tile buffers per buffered leaf (the current
+/// tile and the one being read ahead) and one for a buffered output, each tile_rows x tile_cols
+/// elements. Not thread-safe: one per worker.
 class Worker {
  public:
   explicit Worker(const Evaluator& evaluator);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
 
   /// \brief Make the leaves of `tile` addressable: RAM leaves by pointer, file-backed and bool leaves
-  ///        read (pread) into this worker's pooled tile buffers.
-  void load_tile(const Tile& tile);
+  ///        read (pread) into this worker's pooled tile buffers. If `upcoming` is a valid tile index,
+  ///        its buffered leaves are read ahead on a background I/O thread while this tile is computed.
+  void load_tile(const Tile& tile, std::int64_t upcoming = -1);
 
   /// \brief Evaluate the program for row `r` and columns [j, j + n) of the current tile (local
   ///        coordinates, n <= kSegment). Returns the result register; with an output program the last
@@ -58,13 +65,24 @@ class Worker {
   /// \brief Return a pooled buffer of tile_rows x tile_cols elements of `dtype` (for outputs, lazily made).
   std::byte* output_tile(DType dtype);
 
+  /// \brief The task this worker will run after the current one (-1: none), set by Evaluator::run so
+  ///        that tasks equal to tiles can read their successor ahead.
+  std::int64_t next_task = -1;
+
  private:
   const Evaluator& ev_;
   std::vector<std::byte> scratch_;      // registers x kSegment x 16 bytes
   std::vector<void*> scratch_regs_;    // each register's own storage
   std::vector<const void*> regs_;      // where each register's values are now (own storage or a leaf)
+  void read_leaves(const Tile& t, std::vector<PooledBuffer>& into) const;
+  void point_sources(const Tile& t, std::vector<PooledBuffer>& from);
+
   std::vector<PooledBuffer> leaf_tiles_;  // one per leaf (empty for RAM pointer leaves)
+  std::vector<PooledBuffer> ahead_tiles_; // the tile being read ahead
   std::vector<TileSource> sources_;
+  std::unique_ptr<tiles::IoWorker> io_;   // only when some leaf is buffered
+  std::future<void> ahead_;
+  std::int64_t ahead_index_ = -1;
   PooledBuffer out_tile_;
 };
 
@@ -93,6 +111,7 @@ class Evaluator {
   void prefetch(std::int64_t k) const;
 
   bool buffered(std::size_t leaf) const noexcept { return buffered_[leaf]; }
+  bool any_buffered() const noexcept;
   const Buffer::Lease& lease(std::size_t leaf) const noexcept { return leases_[leaf]; }
 
  private:

@@ -217,7 +217,7 @@ ScalarValue reduce_all_typed(const expr::NodePtr& root) {
   ev.run(plan.tile_count(), [&](expr::detail::Worker& w, std::int64_t k) {
     ev.prefetch(k + plan.workers);
     const expr::detail::Tile t = plan.tile(k);
-    w.load_tile(t);
+    w.load_tile(t, w.next_task);
     typename R::Acc acc = R::identity();
     for (std::int64_t r = 0; r < t.nr; ++r) {
       for (std::int64_t j = 0; j < t.nc; j += kSegment) {
@@ -255,7 +255,7 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
     ev.run(plan.tile_count(), [&](expr::detail::Worker& w, std::int64_t k) {
       ev.prefetch(k + plan.workers);
       const expr::detail::Tile t = plan.tile(k);
-      w.load_tile(t);
+      w.load_tile(t, w.next_task);
       const std::int64_t block = k % plan.grid_cols;
       for (std::int64_t r = 0; r < t.nr; ++r) {
         Acc acc = R::identity();
@@ -278,7 +278,7 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
       for (std::int64_t i = g; i < plan.grid_rows; i += groups) {
         const expr::detail::Tile t = plan.tile(i * plan.grid_cols + block);
         ev.prefetch((i + groups) * plan.grid_cols + block);
-        w.load_tile(t);
+        w.load_tile(t, i + groups < plan.grid_rows ? (i + groups) * plan.grid_cols + block : -1);
         Acc* acc = parts.data() + g * cols + t.c0;
         for (std::int64_t r = 0; r < t.nr; ++r) {
           for (std::int64_t j = 0; j < t.nc; j += kSegment) {
