@@ -62,7 +62,7 @@ void register_numpy_bridge(py::module_& m) {
     StridedRegion in = region_of_ndarray(source, src, byteswapped);
     Placement where = placement_from_name(placement);
     py::gil_scoped_release release;
-    Array out = Array::zeros(dst, ndim, in.rows, in.cols, where);
+    Array out = Array::uninitialized(dst, ndim, in.rows, in.cols, where);
     Buffer::Lease lease = Buffer::lease(out.buffer());
     copy_region(in, region_of(out, lease.data()));
     return out;

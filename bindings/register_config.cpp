@@ -26,6 +26,7 @@ void register_config(py::module_& m) {
     d["file_bytes"] = info.file_bytes;
     d["scratch_bytes"] = info.scratch_bytes;
     d["spills"] = info.spills;
+    d["recycled_bytes"] = info.recycled_bytes;
     d["ram_objects"] = info.ram_objects;
     d["file_objects"] = info.file_objects;
     d["default_budget"] = info.default_budget;

@@ -16,13 +16,27 @@ Array::Array(std::shared_ptr<Buffer> buffer, DType dtype, int ndim, std::int64_t
       row_stride_(row_stride),
       col_stride_(col_stride) {}
 
-Array Array::zeros(DType dtype, int ndim, std::int64_t rows, std::int64_t cols, Placement placement) {
+namespace {
+
+Array allocate_array(DType dtype, int ndim, std::int64_t rows, std::int64_t cols, Placement placement, bool zeroed) {
   if (ndim != 1 && ndim != 2) throw ValueError("pycauset arrays have rank 1 or 2, got rank " + std::to_string(ndim));
   if (rows < 0 || cols < 0) throw ValueError("negative dimensions are not allowed");
   if (ndim == 1 && rows != 1) throw ValueError("a vector is stored as one row");
   std::uint64_t count = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols);
-  auto buffer = MemoryGovernor::instance().allocate(storage_bytes(dtype, count), placement);
+  // Bit-packed arrays are always zeroed: writers set only their own bits, and the padding bits of the
+  // last byte must read as zero (packbits() and saved files promise that).
+  auto buffer = MemoryGovernor::instance().allocate(storage_bytes(dtype, count), placement, zeroed || dtype == DType::Bool);
   return Array(std::move(buffer), dtype, ndim, rows, cols, 0, cols, 1);
+}
+
+}  // namespace
+
+Array Array::zeros(DType dtype, int ndim, std::int64_t rows, std::int64_t cols, Placement placement) {
+  return allocate_array(dtype, ndim, rows, cols, placement, /*zeroed=*/true);
+}
+
+Array Array::uninitialized(DType dtype, int ndim, std::int64_t rows, std::int64_t cols, Placement placement) {
+  return allocate_array(dtype, ndim, rows, cols, placement, /*zeroed=*/false);
 }
 
 Array Array::zeros_like(const Array& like, DType dtype) {
@@ -61,7 +75,7 @@ Array Array::column(std::int64_t j) const {
 }
 
 Array Array::copy_as(DType dtype) const {
-  Array out = zeros(dtype, ndim_, rows_, cols_);
+  Array out = uninitialized(dtype, ndim_, rows_, cols_);
   copy_array(*this, out);
   return out;
 }

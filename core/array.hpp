@@ -27,6 +27,11 @@ class Array {
   static Array zeros(DType dtype, int ndim, std::int64_t rows, std::int64_t cols,
                      Placement placement = Placement::Auto);
 
+  /// \brief Allocate a contiguous array whose contents are unspecified, for results written entirely
+  ///        (imports, copies, products). Placed like zeros(); avoids zero-filling recycled memory.
+  static Array uninitialized(DType dtype, int ndim, std::int64_t rows, std::int64_t cols,
+                             Placement placement = Placement::Auto);
+
   /// \brief Allocate an array of the same shape (contiguous) with `dtype`.
   static Array zeros_like(const Array& like, DType dtype);
 

@@ -141,8 +141,16 @@ class MemoryGovernor::Impl {
   std::atomic<std::uint64_t> stamp{0};
 
   std::uint64_t limit() const { return override_limit ? *override_limit : default_limit; }
+  /// RAM of arrays plus pooled tiles. Recycled array mappings (RamBuffer's cache) are not counted: they
+  /// are reclaimable, and trim_cache_to_budget() drops them whenever anonymous memory grows.
   std::uint64_t used() const { return ram_bytes + BufferPool::instance().held_bytes(); }
   std::uint64_t room() const { return limit() > used() ? limit() - used() : 0; }
+  /// Unmap recycled RAM mappings that no longer fit beside the arrays and tiles in use.
+  void trim_cache_to_budget() {
+    std::uint64_t in_use = used(), budget = limit();
+    RamBuffer::trim_cache(budget > in_use ? budget - in_use : 0);
+  }
+
   /// True when `needed` more bytes fit; fits(0) is false while use is above the budget.
   bool fits(std::uint64_t needed) const {
     std::uint64_t in_use = used(), budget = limit();
@@ -201,6 +209,7 @@ class MemoryGovernor::Impl {
         if (small_too || candidate.second->nbytes_ >= kWorthSpilling) spill(*candidate.second);
       }
     }
+    trim_cache_to_budget();  // spilled buffers' mappings were recycled: keep only what still fits
     return room();
   }
 };
@@ -232,21 +241,24 @@ std::uint64_t MemoryGovernor::default_limit() {
 
 std::uint64_t MemoryGovernor::next_stamp() noexcept { return ++impl_->stamp; }
 
-std::shared_ptr<Buffer> MemoryGovernor::allocate(std::uint64_t nbytes, Placement placement) {
+std::shared_ptr<Buffer> MemoryGovernor::allocate(std::uint64_t nbytes, Placement placement, bool zeroed) {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   bool in_ram = placement == Placement::Ram;
   if (placement == Placement::Auto) {
-    in_ram = impl_->fits(nbytes) || (nbytes <= impl_->limit() && impl_->make_room(nbytes, /*all_or_nothing=*/true) >= nbytes);
+    in_ram = impl_->fits(nbytes) ||
+             (nbytes <= impl_->limit() && impl_->make_room(nbytes, /*all_or_nothing=*/true) >= nbytes);
   }
   std::shared_ptr<ByteStore> store;
   if (in_ram) {
-    store = std::make_shared<RamBuffer>(nbytes);
+    store = std::make_shared<RamBuffer>(nbytes, zeroed);
+    impl_->count(false, nbytes, +1);
+    impl_->trim_cache_to_budget();
   } else {
     store = SpillDir::instance().create_file(nbytes);
   }
+  if (!in_ram) impl_->count(true, nbytes, +1);
   auto buffer = std::make_shared<Buffer>(std::move(store), nbytes);
   impl_->buffers[buffer.get()] = buffer;
-  impl_->count(!in_ram, nbytes, +1);
   return buffer;
 }
 
@@ -320,6 +332,8 @@ PooledBuffer MemoryGovernor::acquire_tile(std::size_t bytes) {
     if (committed + pool.cached_bytes() > impl_->limit()) {
       pool.trim(impl_->limit() > committed ? static_cast<std::size_t>(impl_->limit() - committed) : 0);
     }
+    std::uint64_t with_tile = impl_->used() + bytes;
+    RamBuffer::trim_cache(impl_->limit() > with_tile ? impl_->limit() - with_tile : 0);
   }
   return pool.acquire(bytes);
 }
@@ -331,6 +345,7 @@ MemoryInfo MemoryGovernor::info() const {
   out.ram_bytes = impl_->ram_bytes;
   out.file_bytes = impl_->file_bytes;
   out.scratch_bytes = BufferPool::instance().held_bytes();
+  out.recycled_bytes = RamBuffer::cached_bytes();
   out.spills = impl_->spills;
   out.ram_objects = impl_->ram_objects;
   out.file_objects = impl_->file_objects;

@@ -18,6 +18,7 @@ struct MemoryInfo {
   std::uint64_t file_bytes = 0;     ///< live file-backed buffers (spill files and loaded files)
   std::uint64_t scratch_bytes = 0;  ///< tile buffers held by the pool (loaned + cached)
   std::uint64_t spills = 0;         ///< spill events so far
+  std::uint64_t recycled_bytes = 0; ///< freed RAM mappings kept for reuse (always within the budget's room)
   std::uint64_t ram_objects = 0;
   std::uint64_t file_objects = 0;
   std::uint64_t default_budget = 0;
@@ -41,8 +42,10 @@ class MemoryGovernor {
   /// \brief Return the process-wide governor.
   static MemoryGovernor& instance();
 
-  /// \brief Allocate a zero-filled buffer of `nbytes`, in RAM when the budget allows, else a spill file.
-  std::shared_ptr<Buffer> allocate(std::uint64_t nbytes, Placement placement = Placement::Auto);
+  /// \brief Allocate a buffer of `nbytes`, in RAM when the budget allows, else a spill file.
+  ///
+  /// Zero-filled unless `zeroed` is false (contents then unspecified: for results written entirely).
+  std::shared_ptr<Buffer> allocate(std::uint64_t nbytes, Placement placement = Placement::Auto, bool zeroed = true);
 
   /// \brief Register an existing store (a loaded file) as a governed buffer.
   std::shared_ptr<Buffer> adopt(std::shared_ptr<ByteStore> store);

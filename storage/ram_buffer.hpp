@@ -7,11 +7,23 @@
 
 namespace pycauset {
 
-/// \brief Page-aligned anonymous memory. Pages are not touched until written (zeros are free).
+/// \brief Page-aligned anonymous memory, recycled after use.
+///
+/// Freed mappings are kept (up to 1 GiB) and handed to later buffers of a similar size: on virtual
+/// machines that return idle memory to the host, first-touching fresh pages runs at ~0.3-0.6 GB/s,
+/// while reusing warm pages runs at memory speed. The MemoryGovernor counts `cached_bytes()` against
+/// the budget and calls `trim_cache()` when it needs the room. Thread-safe.
 class RamBuffer final : public ByteStore {
  public:
-  /// \brief Allocate `size` zero-filled bytes. Throws OutOfMemory if the OS refuses.
-  explicit RamBuffer(std::uint64_t size);
+  /// \brief Allocate `size` bytes, zero-filled when `zeroed` (else contents are unspecified: for results
+  ///        that are overwritten entirely). Throws OutOfMemory if the OS refuses.
+  explicit RamBuffer(std::uint64_t size, bool zeroed = true);
+
+  /// \brief Return the bytes of freed mappings kept for reuse.
+  static std::uint64_t cached_bytes() noexcept;
+
+  /// \brief Unmap cached mappings until at most `keep_bytes` remain cached.
+  static void trim_cache(std::uint64_t keep_bytes = 0) noexcept;
   ~RamBuffer() override;
   RamBuffer(const RamBuffer&) = delete;
   RamBuffer& operator=(const RamBuffer&) = delete;

@@ -25,8 +25,9 @@ Array matmul(const Array& a, const Array& b, const GemmProgress& progress) {
     // Pin the operands while the result is placed: the governor must not spill them to make room.
     const Buffer::Lease pin_a = Buffer::lease(a.buffer());
     const Buffer::Lease pin_b = Buffer::lease(b.buffer());
-    c = Array::zeros(dtype, 2, m, n);
-    // An empty inner dimension leaves the zeros of the empty sum, as NumPy does.
+    // Every element is written when k > 0 (the first k-block stores, later ones accumulate); an empty
+    // inner dimension leaves the zeros of the empty sum, as NumPy does.
+    c = k > 0 ? Array::uninitialized(dtype, 2, m, n) : Array::zeros(dtype, 2, m, n);
     if (m > 0 && n > 0 && k > 0) detail::tiled_gemm(left, right, c, progress);
   }
   if (a.ndim() == 1 && b.ndim() == 2) return Array(c.buffer(), dtype, 1, 1, n, 0, n, 1);

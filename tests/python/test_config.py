@@ -113,3 +113,19 @@ def test_exported_objects_are_not_spilled(budget):
     second = pycauset.random.uniform((600, 600), seed=2)
     assert first.storage == "ram" and second.storage == "file"
     assert pinned[0, 0] == first[0, 0]
+
+
+def test_recycled_ram_is_zeroed_for_zeros_and_stays_within_the_budget(budget):
+    budget(64 * 2**20)
+    noise = pycauset.random.uniform((1000, 1000), seed=3)  # 8 MB of nonzero values
+    del noise  # its mapping is kept for reuse
+    assert pycauset.memory_info()["recycled_bytes"] >= 8_000_000
+    fresh = pycauset.zeros((1000, 1000))
+    assert not pycauset.to_numpy(fresh).any()
+    bits = pycauset.vector(np.ones(8_000_003, dtype=bool))
+    del bits
+    packed = pycauset.vector(np.ones(9, dtype=bool)).packbits()
+    np.testing.assert_array_equal(np.asarray(packed), np.packbits(np.ones(9, dtype=bool)))
+    budget(2**20)  # lowering the budget drops recycled mappings that no longer fit
+    info = pycauset.memory_info()
+    assert info["ram_bytes"] + info["scratch_bytes"] + info["recycled_bytes"] <= info["budget"]
