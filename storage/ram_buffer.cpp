@@ -87,6 +87,9 @@ RamBuffer::RamBuffer(std::uint64_t size, bool zeroed) : size_(size) {
     throw OutOfMemory("cannot allocate " + std::to_string(size) + " bytes of RAM: " + std::strerror(errno));
   }
   data_ = static_cast<std::byte*>(p);  // fresh anonymous pages are zero already
+  // Large buffers ask for transparent huge pages (as NumPy does from 4 MiB): first touch then costs one
+  // fault per 2 MiB instead of one per 4 KiB.
+  if (mapped_size_ >= (std::uint64_t{1} << 22)) ::madvise(p, mapped_size_, MADV_HUGEPAGE);
 }
 
 RamBuffer::~RamBuffer() { recycler().give(data_, mapped_size_); }

@@ -2,6 +2,8 @@
 #include <tbb/blocked_range2d.h>
 #include <tbb/parallel_for.h>
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -86,10 +88,89 @@ void copy_chunk(const StridedRegion& src, const StridedRegion& dst, std::int64_t
   }
 }
 
+/// Copy n bytes with non-temporal (streaming) stores: the destination is not read into the cache first,
+/// which is what makes a large single memcpy (NumPy's copy) faster than cached stores row by row.
+void stream_copy(std::byte* d, const std::byte* s, std::size_t n) {
+  std::size_t head = (16 - reinterpret_cast<std::uintptr_t>(d) % 16) % 16;
+  head = std::min(head, n);
+  std::memcpy(d, s, head);
+  d += head, s += head, n -= head;
+  for (; n >= 64; n -= 64, d += 64, s += 64) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 16));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 32));
+    __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 48));
+    _mm_stream_si128(reinterpret_cast<__m128i*>(d), a);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 16), b);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 32), c);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 48), e);
+  }
+  std::memcpy(d, s, n);
+  _mm_sfence();  // streaming stores are weakly ordered: fence before this task reports done
+}
+
+/// Same dtype, no byteswap, both sides one contiguous run: copy as a flat byte range in large parallel
+/// pieces with streaming stores. Returns false when the regions do not qualify.
+template <class S, class D>
+bool copy_flat(const StridedRegion& src, const StridedRegion& dst) {
+  if constexpr (!std::is_same_v<S, D> || std::is_same_v<S, bit_t>) {
+    return false;
+  } else {
+    constexpr std::int64_t kItem = sizeof(tile_t<S>);
+    auto contiguous = [](const StridedRegion& r) {
+      return !r.packed_bits && r.col_stride == kItem && (r.rows == 1 || r.row_stride == r.cols * kItem);
+    };
+    if (src.byteswapped || !contiguous(src) || !contiguous(dst)) return false;
+    const std::size_t bytes = static_cast<std::size_t>(src.rows * src.cols * kItem);
+    if (bytes < (std::size_t{1} << 22)) return false;  // small copies stay in cache: plain memcpy path
+    constexpr std::size_t kPiece = std::size_t{1} << 20;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, (bytes + kPiece - 1) / kPiece),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t t = r.begin(); t != r.end(); ++t) {
+                          std::size_t off = t * kPiece;
+                          stream_copy(dst.data + off, src.data + off, std::min(kPiece, bytes - off));
+                        }
+                      });
+    return true;
+  }
+}
+
+/// Bool between NumPy's bytes and packed bits, both sides one contiguous run starting on a byte
+/// boundary of the packed side: pack or unpack directly, in parallel pieces of whole bytes.
+template <class S, class D>
+bool copy_bits_flat(const StridedRegion& src, const StridedRegion& dst) {
+  if constexpr (!std::is_same_v<S, bit_t> || !std::is_same_v<D, bit_t>) {
+    return false;
+  } else {
+    auto contiguous = [](const StridedRegion& r) {
+      return r.col_stride == 1 && (r.rows == 1 || r.row_stride == r.cols);  // bytes or bits: stride 1 either way
+    };
+    if (src.packed_bits == dst.packed_bits || !contiguous(src) || !contiguous(dst)) return false;
+    const StridedRegion& packed = src.packed_bits ? src : dst;
+    if (packed.bit_offset % 8 != 0) return false;
+    const std::int64_t total = src.rows * src.cols;
+    constexpr std::int64_t kPiece = std::int64_t{1} << 20;  // elements per task: a multiple of 8
+    auto* bits = reinterpret_cast<std::uint8_t*>(packed.data) + packed.bit_offset / 8;
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, (total + kPiece - 1) / kPiece),
+                      [&](const tbb::blocked_range<std::int64_t>& r) {
+                        for (std::int64_t t = r.begin(); t != r.end(); ++t) {
+                          const std::int64_t k0 = t * kPiece, n = std::min(kPiece, total - k0);
+                          if (src.packed_bits) {
+                            unpack_bits(bits, k0, n, reinterpret_cast<std::uint8_t*>(dst.data) + k0);
+                          } else {
+                            pack_bits(reinterpret_cast<const std::uint8_t*>(src.data) + k0, n, bits, k0);
+                          }
+                        }
+                      });
+    return true;
+  }
+}
+
 template <class S, class D>
 void copy_typed(const StridedRegion& src, const StridedRegion& dst) {
   const std::int64_t rows = src.rows, cols = src.cols;
   if (rows == 0 || cols == 0) return;
+  if (copy_flat<S, D>(src, dst) || copy_bits_flat<S, D>(src, dst)) return;
   if (dst.packed_bits) {
     // Several rows (or chunks) can share a byte of packed bits: split only at byte boundaries.
     const bool flat = dst.col_stride == 1 && (rows == 1 || dst.row_stride == cols);

@@ -191,3 +191,19 @@ def test_memmap_larger_than_budget_streams_to_a_spill_file(tmp_path, budget):
     assert pycauset.memory_info()["ram_bytes"] == before
     assert m[rows - 1, cols - 1] == rows * cols - 1
     np.testing.assert_array_equal(pycauset.to_numpy(m[::97, ::31], allow_huge=True), mm[::97, ::31])
+
+
+@pytest.mark.parametrize("n", [(1 << 20) + 5, 3_000_003])
+def test_large_bit_vectors_round_trip_through_the_parallel_paths(n):
+    bits = np.random.default_rng(n).random(n) < 0.3
+    v = pycauset.vector(bits)
+    np.testing.assert_array_equal(np.asarray(v.packbits()), np.packbits(bits))
+    np.testing.assert_array_equal(pycauset.to_numpy(v), bits)
+    np.testing.assert_array_equal(pycauset.to_numpy(v[7:]), bits[7:])  # unaligned start: the chunked path
+
+
+def test_large_contiguous_copies_use_the_flat_path_correctly():
+    a = np.random.default_rng(1).random((1500, 1001))  # 12 MB: above the flat-copy threshold
+    m = pycauset.matrix(a)
+    np.testing.assert_array_equal(pycauset.to_numpy(m), a)
+    np.testing.assert_array_equal(pycauset.to_numpy(m.copy()), a)
