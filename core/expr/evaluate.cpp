@@ -52,7 +52,9 @@ void write_into(const NodePtr& root, const Array& dst) {
 }  // namespace
 
 Array evaluate(const NodePtr& root) {
-  Array out = Array::zeros(root->dtype(), root->ndim(), root->rows(), root->cols());
+  // Every element is written; bool keeps zeros so the padding bits of the last packed byte are defined.
+  Array out = root->dtype() == DType::Bool ? Array::zeros(root->dtype(), root->ndim(), root->rows(), root->cols())
+                                           : Array::uninitialized(root->dtype(), root->ndim(), root->rows(), root->cols());
   write_into(root, out);
   return out;
 }

@@ -293,7 +293,8 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
     }
   }
   const std::int64_t count = axis == 0 ? rows : cols;
-  Array out = Array::zeros(out_dtype, 1, 1, length);
+  Array out = out_dtype == DType::Bool ? Array::zeros(out_dtype, 1, 1, length)  // defined padding bits
+                                       : Array::uninitialized(out_dtype, 1, 1, length);  // written whole below
   visit_dtype(out_dtype, [&](auto tag) {
     using Out = typename decltype(tag)::type;
     std::vector<tile_t<Out>> values(static_cast<std::size_t>(length));
