@@ -2,8 +2,6 @@
 #include <tbb/blocked_range2d.h>
 #include <tbb/parallel_for.h>
 
-#include <emmintrin.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -88,29 +86,9 @@ void copy_chunk(const StridedRegion& src, const StridedRegion& dst, std::int64_t
   }
 }
 
-/// Copy n bytes with non-temporal (streaming) stores: the destination is not read into the cache first,
-/// which is what makes a large single memcpy (NumPy's copy) faster than cached stores row by row.
-void stream_copy(std::byte* d, const std::byte* s, std::size_t n) {
-  std::size_t head = (16 - reinterpret_cast<std::uintptr_t>(d) % 16) % 16;
-  head = std::min(head, n);
-  std::memcpy(d, s, head);
-  d += head, s += head, n -= head;
-  for (; n >= 64; n -= 64, d += 64, s += 64) {
-    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
-    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 16));
-    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 32));
-    __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 48));
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d), a);
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 16), b);
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 32), c);
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 48), e);
-  }
-  std::memcpy(d, s, n);
-  _mm_sfence();  // streaming stores are weakly ordered: fence before this task reports done
-}
-
 /// Same dtype, no byteswap, both sides one contiguous run: copy as a flat byte range in large parallel
-/// pieces with streaming stores. Returns false when the regions do not qualify.
+/// pieces (plain memcpy: streaming stores measured slower into freshly faulted NumPy memory).
+/// Returns false when the regions do not qualify.
 template <class S, class D>
 bool copy_flat(const StridedRegion& src, const StridedRegion& dst) {
   if constexpr (!std::is_same_v<S, D> || std::is_same_v<S, bit_t>) {
@@ -128,7 +106,7 @@ bool copy_flat(const StridedRegion& src, const StridedRegion& dst) {
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         for (std::size_t t = r.begin(); t != r.end(); ++t) {
                           std::size_t off = t * kPiece;
-                          stream_copy(dst.data + off, src.data + off, std::min(kPiece, bytes - off));
+                          std::memcpy(dst.data + off, src.data + off, std::min(kPiece, bytes - off));
                         }
                       });
     return true;
