@@ -50,4 +50,10 @@ bool is_integer_dtype(DType id) noexcept {
          id == DType::UInt64;
 }
 
+DType real_dtype(DType id) noexcept {
+  if (id == DType::Complex64) return DType::Float32;
+  if (id == DType::Complex128) return DType::Float64;
+  return id;
+}
+
 }  // namespace pycauset

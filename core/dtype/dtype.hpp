@@ -59,6 +59,18 @@ struct is_complex : std::false_type {};
 template <class R>
 struct is_complex<std::complex<R>> : std::true_type {};
 
+/// \brief The real type under T (float for std::complex<float>, T itself for real types).
+template <class T>
+struct real_of {
+  using type = T;
+};
+template <class R>
+struct real_of<std::complex<R>> {
+  using type = R;
+};
+template <class T>
+using real_t = typename real_of<T>::type;
+
 /// \brief The type a tile holds for T: bits unpack to uint8 (0/1), everything else is itself.
 template <class T>
 using tile_t = std::conditional_t<std::is_same_v<T, bit_t>, std::uint8_t, T>;
@@ -103,6 +115,9 @@ bool is_complex_dtype(DType id) noexcept;
 bool is_float_dtype(DType id) noexcept;    ///< float32/float64
 bool is_integer_dtype(DType id) noexcept;  ///< signed or unsigned integers (not bool)
 bool is_signed_integer_dtype(DType id) noexcept;
+
+/// \brief Return the real dtype under a complex one (complex64 -> float32); other dtypes map to themselves.
+DType real_dtype(DType id) noexcept;
 
 /// \brief Return the NumPy result type of combining two arrays of these dtypes (np.result_type).
 DType promote_types(DType a, DType b);

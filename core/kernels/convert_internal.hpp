@@ -11,15 +11,6 @@
 namespace pycauset {
 namespace detail {
 
-template <class T>
-struct real_of {
-  using type = T;
-};
-template <class R>
-struct real_of<std::complex<R>> {
-  using type = R;
-};
-
 /// \brief Convert one value from S to D the way NumPy's astype does (tile types: bool is uint8 0/1).
 template <class D, class S>
 inline D convert_value(const S& s) {

@@ -103,9 +103,7 @@ DType result_dtype(ElementwiseOp op, DType compute) noexcept {
     case ElementwiseOp::LessEqual: case ElementwiseOp::Greater: case ElementwiseOp::GreaterEqual:
       return DType::Bool;
     case ElementwiseOp::Absolute:
-      if (compute == DType::Complex64) return DType::Float32;
-      if (compute == DType::Complex128) return DType::Float64;
-      return compute;
+      return real_dtype(compute);
     default:
       return compute;
   }

@@ -9,17 +9,7 @@ namespace pycauset::lapack {
 using cfloat = std::complex<float>;
 using cdouble = std::complex<double>;
 
-/// \brief The real type under T (float for complex64, ...).
-template <class T>
-struct real_of {
-  using type = T;
-};
-template <class R>
-struct real_of<std::complex<R>> {
-  using type = R;
-};
-template <class T>
-using real_t = typename real_of<T>::type;
+using pycauset::real_t;  // the real type under T (float for complex64, ...)
 
 // All matrices are column-major with leading dimension ld (LAPACK's convention). Integers are
 // LAPACK's 32-bit ones; callers keep every dimension below 2^31.

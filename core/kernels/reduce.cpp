@@ -23,10 +23,7 @@ DType reduce_result_dtype(ReduceOp op, DType dtype) noexcept {
     case ReduceOp::Mean:
       return integral ? DType::Float64 : dtype;
     case ReduceOp::Norm:
-      if (integral) return DType::Float64;
-      if (dtype == DType::Complex64) return DType::Float32;
-      if (dtype == DType::Complex128) return DType::Float64;
-      return dtype;
+      return integral ? DType::Float64 : real_dtype(dtype);
     default:
       return dtype;
   }
