@@ -11,10 +11,6 @@
 namespace pycauset {
 namespace {
 
-DType real_dtype(DType dt) {
-  return dt == DType::Complex64 ? DType::Float32 : (dt == DType::Complex128 ? DType::Float64 : dt);
-}
-
 template <class T>
 std::pair<Array, Array> eigh_typed(const Array& a, char uplo) {
   using R = lapack::real_t<T>;

@@ -4,6 +4,8 @@
 #include <complex>
 #include <cstdint>
 
+#include "core/dtype/dtype.hpp"
+
 namespace pycauset::lapack {
 
 using cfloat = std::complex<float>;
