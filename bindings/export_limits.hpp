@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/dtype/dtype.hpp"
+
 namespace pycauset {
 class Array;
 }
@@ -17,6 +19,9 @@ bool export_allowed(std::uint64_t nbytes);
 
 /// \brief Fill a Py_buffer for `array` (read-only, zero-copy). allow_file admits read-only mapped files.
 int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int flags, bool allow_file);
+
+/// \brief Return the buffer-protocol format of a dtype ("d", "Zf", ...), nullptr for bit-packed bool.
+const char* buffer_format(DType dtype);
 
 /// \brief Release what fill_buffer_view took.
 void release_buffer_view(Py_buffer* view);

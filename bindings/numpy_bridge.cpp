@@ -6,6 +6,7 @@
 #include "bindings/bindings.hpp"
 #include "bindings/export_limits.hpp"
 #include "core/array.hpp"
+#include "storage/ram_buffer.hpp"
 
 namespace py = pybind11;
 
@@ -45,6 +46,56 @@ struct PackedBitsView {
   Py_ssize_t shape[1];
   Py_ssize_t strides[1];
 };
+
+/// A private contiguous copy whose bytes NumPy takes over, writable: to_numpy's copy lands in a recycled,
+/// already-touched RAM mapping (fast) instead of fresh pages that NumPy's allocation would fault in one by
+/// one. Like memory NumPy allocates itself, it is outside the governor's accounting; when NumPy lets go,
+/// the mapping returns to RamBuffer's recycler. Nothing else references it, so it may be writable.
+struct OwnedCopy {
+  std::unique_ptr<RamBuffer> ram;
+  DType dtype;
+  int ndim;
+  Py_ssize_t shape[2];
+  Py_ssize_t strides[2];
+};
+
+OwnedCopy make_owned_copy(const Array& source) {
+  const std::int64_t item = itemsize(source.dtype());
+  OwnedCopy copy{std::make_unique<RamBuffer>(static_cast<std::uint64_t>(source.size()) * item, /*zeroed=*/false),
+                 source.dtype(), source.ndim(), {}, {}};
+  copy.shape[0] = source.ndim() == 1 ? source.cols() : source.rows();
+  copy.shape[1] = source.cols();
+  copy.strides[0] = source.ndim() == 1 ? item : source.cols() * item;
+  copy.strides[1] = item;
+  StridedRegion target;
+  target.data = copy.ram->data();
+  target.dtype = source.dtype();
+  target.rows = source.rows();
+  target.cols = source.cols();
+  target.row_stride = source.cols() * item;
+  target.col_stride = item;
+  Buffer::Lease lease = Buffer::lease(source.buffer());
+  copy_region(region_of(source, lease.data()), target);
+  return copy;
+}
+
+int owned_copy_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  OwnedCopy& copy = py::handle(self).cast<OwnedCopy&>();
+  const Py_ssize_t item = itemsize(copy.dtype);
+  view->buf = copy.ram->data();
+  view->obj = self;
+  Py_INCREF(self);
+  view->len = static_cast<Py_ssize_t>(copy.ram->size());
+  view->itemsize = item;
+  view->readonly = 0;
+  view->ndim = copy.ndim;
+  view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(buffer_format(copy.dtype)) : nullptr;
+  view->shape = copy.shape;
+  view->strides = copy.strides;
+  view->suboffsets = nullptr;
+  view->internal = nullptr;
+  return 0;
+}
 
 std::atomic<std::int64_t> g_export_max{-1};
 
@@ -95,6 +146,17 @@ void register_numpy_bridge(py::module_& m) {
     if (v < 0) return std::nullopt;
     return v;
   });
+
+  py::class_<OwnedCopy>(m, "OwnedCopy", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+                          heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;
+                          heap_type->as_buffer.bf_getbuffer = owned_copy_getbuffer;
+                          heap_type->as_buffer.bf_releasebuffer = nullptr;
+                        }))
+      .def(py::init([](const Array& source) {
+        if (source.dtype() == DType::Bool) throw ValueError("bool exports unpack into NumPy memory; use export_numpy");
+        py::gil_scoped_release release;
+        return make_owned_copy(source);
+      }), "Copy an array into private RAM that a NumPy array then owns (writable, C order).");
 
   py::class_<MappedView>(m, "MappedView", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
                            heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;

@@ -24,6 +24,9 @@ struct ExportHold {
   Py_ssize_t strides[2];
 };
 
+
+}  // namespace
+
 const char* buffer_format(DType d) {
   switch (d) {
     case DType::Int8: return "b";
@@ -41,8 +44,6 @@ const char* buffer_format(DType d) {
     default: return nullptr;
   }
 }
-
-}  // namespace
 
 int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int flags, bool allow_file) {
   view->obj = nullptr;

@@ -93,6 +93,9 @@ def _zero_copy_view(obj, *, respect_limit: bool):
 
 
 def _copy_out(obj, dtype) -> np.ndarray:
+    if (dtype is None or np.dtype(dtype) == obj.dtype) and obj.dtype_name != "bool" and obj.size > 0:
+        # Copied in parallel into recycled (already touched) RAM that the returned array then owns.
+        return np.asarray(_core.OwnedCopy(obj))
     target = np.dtype(dtype) if dtype is not None else obj.dtype
     supported = target.newbyteorder("=").name in SUPPORTED
     out = np.empty(obj.shape, dtype=target.newbyteorder("=") if supported else obj.dtype)

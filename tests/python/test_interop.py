@@ -207,3 +207,18 @@ def test_large_contiguous_copies_use_the_flat_path_correctly():
     m = pycauset.matrix(a)
     np.testing.assert_array_equal(pycauset.to_numpy(m), a)
     np.testing.assert_array_equal(pycauset.to_numpy(m.copy()), a)
+
+
+def test_to_numpy_copies_are_writable_independent_and_outlive_their_source(dtype):
+    a = make_array((300, 70), dtype)
+    m = pycauset.matrix(a)
+    for source, expected in ((m, a), (m.T, a.T), (m[::3, 5:], a[::3, 5:])):
+        out = pycauset.to_numpy(source)
+        assert out.flags.writeable and out.flags.c_contiguous
+        np.testing.assert_array_equal(out, expected)
+        out[0, 0] = out[1, 1]
+    assert_eq(m, a)  # the source never changed
+    out = pycauset.to_numpy(m)
+    del m
+    np.testing.assert_array_equal(out, a)
+    assert pycauset.memory_info()["ram_bytes"] >= 0
