@@ -102,6 +102,11 @@ void read_block(const Array& src, const Buffer::Lease& lease, const Block& block
     auto* out = static_cast<std::byte*>(dst);
     ByteStore& store = lease.store();
     const bool file = store.is_file();
+    if (file) {
+      // Announce every run first: the kernel then queues all of their reads at once, instead of one
+      // synchronous read per short run when the data are not in the page cache (cold disk, memory cap).
+      for_each_run(o.view, o.block, ld, [&](std::uint64_t at, std::int64_t, std::size_t n) { store.prefetch(at, n); });
+    }
     for_each_run(o.view, o.block, ld, [&](std::uint64_t at, std::int64_t to, std::size_t n) {
       if (file) {
         store.read_at(at, out + to, n);
