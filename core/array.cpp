@@ -23,9 +23,14 @@ Array allocate_array(DType dtype, int ndim, std::int64_t rows, std::int64_t cols
   if (rows < 0 || cols < 0) throw ValueError("negative dimensions are not allowed");
   if (ndim == 1 && rows != 1) throw ValueError("a vector is stored as one row");
   std::uint64_t count = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols);
-  // Bit-packed arrays are always zeroed: writers set only their own bits, and the padding bits of the
-  // last byte must read as zero (packbits() and saved files promise that).
-  auto buffer = MemoryGovernor::instance().allocate(storage_bytes(dtype, count), placement, zeroed || dtype == DType::Bool);
+  const std::uint64_t nbytes = storage_bytes(dtype, count);
+  auto buffer = MemoryGovernor::instance().allocate(nbytes, placement, zeroed);
+  if (!zeroed && dtype == DType::Bool && nbytes > 0) {
+    // Writers of a fresh bit array set every element's bit, but not the padding bits of the last byte,
+    // which must read as zero (packbits() and saved files promise that).
+    const std::uint8_t zero = 0;
+    buffer->store()->write_at(nbytes - 1, &zero, 1);
+  }
   return Array(std::move(buffer), dtype, ndim, rows, cols, 0, cols, 1);
 }
 
