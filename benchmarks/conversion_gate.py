@@ -6,8 +6,9 @@ Usage::
 
 Regimes: float64 2048², float32 4096², complex128 2048², float64 vector 4M, float32 vector 8M, bit
 vector 256M bits (payload ≥ 32 MiB each). Import is ``pycauset.matrix(a)`` / ``pycauset.vector(a)``
-(bits: from a NumPy bool array, against ``np.packbits(a)``); export is ``np.array(obj)`` and
-``pycauset.to_numpy(obj)`` (bits: against ``np.unpackbits``). The NumPy baseline for dense data is the
+(bits: from a NumPy bool array, against ``np.packbits(a)``); export is ``pycauset.to_numpy(obj)`` and
+``np.array(obj)`` (bits: against ``np.unpackbits``). For dense RAM data ``np.array(obj)`` is NumPy copying
+out of pycauset's zero-copy buffer (NumPy timed against itself), so that row is reported, not gated. The NumPy baseline for dense data is the
 fastest (by median) of ``np.array(a, copy=True)``, ``a.astype(dtype)`` and ``a.copy()``.
 
 BLAS and OpenMP threads are pinned to 1 before NumPy is imported. pycauset is measured at its default
@@ -137,6 +138,10 @@ def run_regime(pc, name: str, shape, dtype, reps: int, warmup: int, threads_defa
                               "baseline_gbs": payload / np.median(t[best]) / 1e9,
                               "ratio": _ratios(t[best], t["ours:" + call])}
             r = row["default"]["ratio"]
+            # np.array(obj) of dense RAM data is NumPy copying out of pycauset's zero-copy buffer: NumPy's
+            # own memcpy timed against itself (ratio 1.0 by construction, min-of-7 is pure noise), so it is
+            # reported but not gated. For bits it runs pycauset's unpacking and is gated.
+            row["gated"] = not (call == "np.array(obj)" and dtype != np.bool_)
             row["pass"] = r["median"] >= PASS_MEDIAN and r["min"] >= PASS_MIN
             rows.append(row)
     del obj
@@ -153,6 +158,8 @@ def _print_rows(rows: list[dict]) -> None:
         verdict = "PASS" if r["pass"] else "FAIL"
         if r["pass"] and d["ratio"]["median"] < TARGET_MEDIAN:
             verdict += " (below target 1.0)"
+        if not r["gated"]:
+            verdict = f"info: NumPy's own copy ({verdict.split()[0].lower()})"
         print(f"{r['regime']:22} {r['direction']:6} {r['call']:20} {r['baseline']:20} {d['baseline_gbs']:9.2f} "
               f"{d['pycauset_gbs']:9.2f} {d['ratio']['median']:5.2f} {d['ratio']['min']:5.2f}  "
               f"{o['pycauset_gbs']:10.2f} {o['ratio']['median']:5.2f} {o['ratio']['min']:5.2f}  {verdict}")
@@ -184,7 +191,7 @@ def main(argv=None) -> int:
         rows.extend(run_regime(pc, name, shape, dtype, args.reps, args.warmup, threads_default))
     print()
     _print_rows(rows)
-    ok = all(r["pass"] for r in rows)
+    ok = all(r["pass"] for r in rows if r["gated"])
     print(f"pass line: median >= {PASS_MEDIAN}, min >= {PASS_MIN} at pycauset's default threads ({threads_default})")
     print("CONVERSION GATE:", "PASS" if ok else "FAIL")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
