@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/run_gates.py --ci       # CI size: conversion gate + out-of-core gate at N=8192, 256 MiB
+    python benchmarks/run_gates.py --ci       # CI size: conversion gate + out-of-core gate at N=8192, 256 MiB,
+                                              # then the expressions benchmark at its quick size (informational)
     python benchmarks/run_gates.py --quick    # smoke run (out-of-core gate at N=1024, 2 MiB)
 
 Each gate runs in its own process (the conversion gate pins NumPy's threads at import time); their JSON
@@ -24,13 +25,15 @@ def main(argv=None) -> int:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--ci", action="store_true", help="CI size (default)")
     mode.add_argument("--quick", action="store_true", help="tiny smoke run")
-    ap.add_argument("--only", help="comma-separated subset of conversion,ooc")
+    ap.add_argument("--only", help="comma-separated subset of conversion,ooc,expressions")
     args = ap.parse_args(argv)
     gates = {
         "conversion": [sys.executable, os.path.join(_HERE, "conversion_gate.py")]
         + (["--reps", "3", "--warmup", "1", "--out", os.path.join(_HERE, "results", "conversion_gate_quick.json")]
            if args.quick else []),
         "ooc": [sys.executable, os.path.join(_HERE, "ooc_gate.py")] + (["--quick"] if args.quick else []),
+        # Informational (no pass line): fused chains vs NumPy at CI size; only a crash fails it.
+        "expressions": [sys.executable, os.path.join(_HERE, "expressions.py"), "--quick"],
     }
     wanted = args.only.split(",") if args.only else list(gates)
     unknown = [g for g in wanted if g not in gates]
