@@ -162,10 +162,10 @@ def array_protocol(obj, dtype, copy):
 def _broadcast_view(source, shape):
     """Return a native zero-stride view of pycauset ``source`` broadcast to ``shape``, NumPy rules."""
     try:
-        np.broadcast_shapes(source.shape, shape)
+        broadcast = np.broadcast_shapes(source.shape, shape)
     except ValueError:
-        raise ValueError(f"could not broadcast input of shape {source.shape} into shape {shape}") from None
-    if np.broadcast_shapes(source.shape, shape) != tuple(shape):
+        broadcast = None
+    if broadcast != tuple(shape):  # incompatible, or the source would widen the target
         raise ValueError(f"could not broadcast input of shape {source.shape} into shape {shape}")
     # Canonical 2-D form (rows, cols); a 1-D source is a single row.
     src_rows, src_cols = (1, source.shape[0]) if source.ndim == 1 else source.shape
