@@ -82,18 +82,10 @@ OwnedCopy make_owned_copy(const Array& source) {
 int owned_copy_getbuffer(PyObject* self, Py_buffer* view, int flags) {
   OwnedCopy& copy = py::handle(self).cast<OwnedCopy&>();
   const Py_ssize_t item = itemsize(copy.dtype);
-  view->buf = copy.ram->data();
-  view->obj = self;
-  Py_INCREF(self);
-  view->len = static_cast<Py_ssize_t>(copy.ram->size());
-  view->itemsize = item;
-  view->readonly = 0;
-  view->ndim = copy.ndim;
-  view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(buffer_format(copy.dtype)) : nullptr;
-  view->shape = copy.shape;
-  view->strides = copy.strides;
-  view->suboffsets = nullptr;
-  view->internal = nullptr;
+  describe_buffer(view, self,
+                  BufferLayout{copy.ram->data(), static_cast<Py_ssize_t>(copy.ram->size()), item, /*readonly=*/false,
+                               copy.ndim, buffer_format(copy.dtype), copy.shape, copy.strides, nullptr},
+                  flags);
   return 0;
 }
 
@@ -180,18 +172,11 @@ void register_numpy_bridge(py::module_& m) {
                                  auto store = v.array.buffer()->store();
                                  v.shape[0] = static_cast<Py_ssize_t>((v.array.size() + 7) / 8);
                                  v.strides[0] = 1;
-                                 view->buf = store->data() + v.array.offset() / 8;
-                                 view->obj = self;
-                                 Py_INCREF(self);
-                                 view->len = v.shape[0];
-                                 view->itemsize = 1;
-                                 view->readonly = 1;
-                                 view->ndim = 1;
-                                 view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>("B") : nullptr;
-                                 view->shape = v.shape;
-                                 view->strides = v.strides;
-                                 view->suboffsets = nullptr;
-                                 view->internal = new std::shared_ptr<ByteStore>(store);
+                                 describe_buffer(view, self,
+                                                 BufferLayout{store->data() + v.array.offset() / 8, v.shape[0], 1,
+                                                              /*readonly=*/true, 1, "B", v.shape, v.strides,
+                                                              new std::shared_ptr<ByteStore>(store)},
+                                                 flags);
                                  return 0;
                                };
                                heap_type->as_buffer.bf_releasebuffer = [](PyObject* self, Py_buffer* view) {

@@ -80,19 +80,26 @@ int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int f
     hold->strides[0] = array.row_stride() * item;
     hold->strides[1] = array.col_stride() * item;
   }
-  view->buf = store->data() + array.offset() * item;
+  describe_buffer(view, owner,
+                  BufferLayout{store->data() + array.offset() * item, static_cast<Py_ssize_t>(array.size()) * item, item,
+                               /*readonly=*/true, ndim, buffer_format(array.dtype()), hold->shape, hold->strides, hold},
+                  flags);
+  return 0;
+}
+
+void describe_buffer(Py_buffer* view, PyObject* owner, const BufferLayout& layout, int flags) {
+  view->buf = layout.data;
   view->obj = owner;
   Py_INCREF(owner);
-  view->len = static_cast<Py_ssize_t>(array.size()) * item;
-  view->itemsize = item;
-  view->readonly = 1;
-  view->ndim = ndim;
-  view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(buffer_format(array.dtype())) : nullptr;
-  view->shape = hold->shape;
-  view->strides = hold->strides;
+  view->len = layout.len;
+  view->itemsize = layout.itemsize;
+  view->readonly = layout.readonly ? 1 : 0;
+  view->ndim = layout.ndim;
+  view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(layout.format) : nullptr;
+  view->shape = layout.shape;
+  view->strides = layout.strides;
   view->suboffsets = nullptr;
-  view->internal = hold;
-  return 0;
+  view->internal = layout.internal;
 }
 
 void release_buffer_view(Py_buffer* view) {
