@@ -44,6 +44,34 @@ class ByteStore {
 
   /// \brief Advise the OS that [offset, offset+n) will be read soon (no-op for RAM).
   virtual void prefetch(std::uint64_t offset, std::size_t n) const {}
+
+  // Windowed transfers for streaming kernels. A window is a caller buffer aligned to kWindowAlignment;
+  // the bytes of [offset, offset + n) sit in it at window + window_lead(offset). File stores move
+  // the whole aligned span with unbuffered (O_DIRECT) I/O, straight between the disk and the window:
+  // no page cache to fill, copy or reclaim. The default is read_at/write_at at that position.
+
+  /// \brief Alignment of windows and of the file spans moved through them.
+  static constexpr std::size_t kWindowAlignment = 4096;
+
+  /// \brief Return where in a window the byte at `offset` lands (< kWindowAlignment).
+  virtual std::size_t window_lead(std::uint64_t offset) const noexcept { return 0; }
+
+  /// \brief Return the window size that holds `n` bytes starting at `offset`, slack included.
+  std::size_t window_bytes(std::uint64_t offset, std::size_t n) const noexcept {
+    return (window_lead(offset) + n + kWindowAlignment - 1) / kWindowAlignment * kWindowAlignment;
+  }
+
+  /// \brief Fill `window` (aligned, window_bytes(offset, n) long) so that it holds [offset, offset + n)
+  ///        at window + window_lead(offset). The slack around it receives neighbouring bytes.
+  virtual void read_window(std::uint64_t offset, std::size_t n, std::byte* window) const {
+    read_at(offset, window + window_lead(offset), n);
+  }
+
+  /// \brief Store the `n` bytes at window + window_lead(offset) to [offset, offset + n); the slack
+  ///        of the window is not written. Throws ValueError on a read-only store.
+  virtual void write_window(std::uint64_t offset, std::size_t n, const std::byte* window) {
+    write_at(offset, window + window_lead(offset), n);
+  }
 };
 
 /// \brief Throw IndexError unless [offset, offset + n) lies inside a store of `size` bytes.

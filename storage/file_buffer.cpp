@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "storage/errors.hpp"
@@ -93,6 +94,7 @@ void FileBuffer::map(bool writable) {
 }
 
 FileBuffer::~FileBuffer() {
+  if (direct_fd_ >= 0) ::close(direct_fd_);
   if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
   if (fd_ >= 0) ::close(fd_);
   if (unlink_on_close_) ::unlink(path_.c_str());
@@ -111,6 +113,78 @@ void FileBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) 
 
 void FileBuffer::prefetch(std::uint64_t offset, std::size_t n) const {
   ::posix_fadvise(fd_, static_cast<off_t>(payload_offset_ + offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+}
+
+namespace {
+
+constexpr std::uint64_t kAlign = ByteStore::kWindowAlignment;
+
+bool is_aligned(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % kAlign == 0; }
+
+/// pread/pwrite on an O_DIRECT descriptor until `n` bytes (at least `need`) moved. Returns false when
+/// the kernel refuses the alignment (EINVAL) before anything moved, so the caller can go buffered.
+template <class Transfer>
+bool transfer_direct(Transfer&& transfer, std::byte* p, std::size_t n, std::size_t need, std::uint64_t at,
+                     const char* what, const std::string& path) {
+  std::size_t done = 0;
+  while (done < need) {
+    ssize_t r = transfer(p + done, n - done, static_cast<off_t>(at + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EINVAL && done == 0) return false;
+    if (r < 0) throw_io_error(what, path);
+    if (r == 0) throw_io_error(std::string(what) + " (unexpected end of file)", path, EIO);
+    done += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+}  // namespace
+
+int FileBuffer::direct_fd() const {
+  // Reopen the same open file (not the path, which a save may since have replaced) with O_DIRECT.
+  std::call_once(direct_once_, [this] {
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    direct_fd_ = ::open(self.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_DIRECT | O_CLOEXEC);
+  });
+  return direct_fd_;
+}
+
+void FileBuffer::read_window(std::uint64_t offset, std::size_t n, std::byte* window) const {
+  check_byte_range(offset, n, size_);
+  if (n == 0) return;
+  const std::size_t lead = window_lead(offset);
+  const int fd = is_aligned(window) ? direct_fd() : -1;
+  if (fd >= 0) {
+    // The aligned span may run past the end of the file: a short final read is fine once we have ours.
+    auto read = [fd](std::byte* p, std::size_t len, off_t at) { return ::pread(fd, p, len, at); };
+    if (transfer_direct(read, window, window_bytes(offset, n), lead + n, payload_offset_ + offset - lead, "reading",
+                        path_)) {
+      return;
+    }
+  }
+  pread_fully(fd_, window + lead, n, payload_offset_ + offset, path_);
+}
+
+void FileBuffer::write_window(std::uint64_t offset, std::size_t n, const std::byte* window) {
+  if (read_only_) throw ValueError("file '" + path_ + "' is mapped read-only");
+  check_byte_range(offset, n, size_);
+  const std::byte* src = window + window_lead(offset);
+  const std::uint64_t begin = payload_offset_ + offset, end = begin + n;
+  const std::uint64_t inner_begin = (begin + kAlign - 1) / kAlign * kAlign, inner_end = end / kAlign * kAlign;
+  const int fd = is_aligned(window) && inner_end > inner_begin ? direct_fd() : -1;
+  if (fd >= 0) {
+    auto write = [fd](std::byte* p, std::size_t len, off_t at) { return ::pwrite(fd, p, len, at); };
+    auto* inner = const_cast<std::byte*>(src + (inner_begin - begin));
+    const std::size_t inner_n = static_cast<std::size_t>(inner_end - inner_begin);
+    if (transfer_direct(write, inner, inner_n, inner_n, inner_begin, "writing", path_)) {
+      if (inner_begin > begin) pwrite_fully(fd_, src, static_cast<std::size_t>(inner_begin - begin), begin, path_);
+      if (end > inner_end) {
+        pwrite_fully(fd_, src + (inner_end - begin), static_cast<std::size_t>(end - inner_end), inner_end, path_);
+      }
+      return;
+    }
+  }
+  pwrite_fully(fd_, src, n, begin, path_);
 }
 
 }  // namespace pycauset

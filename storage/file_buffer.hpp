@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "storage/byte_store.hpp"
@@ -36,6 +37,14 @@ class FileBuffer final : public ByteStore {
   bool read_only() const noexcept override { return read_only_; }
   std::string path() const override { return path_; }
   void prefetch(std::uint64_t offset, std::size_t n) const override;
+  std::size_t window_lead(std::uint64_t offset) const noexcept override {
+    return static_cast<std::size_t>((payload_offset_ + offset) % kWindowAlignment);
+  }
+  /// Unbuffered when the file system allows O_DIRECT (else buffered pread into the same place).
+  void read_window(std::uint64_t offset, std::size_t n, std::byte* window) const override;
+  /// The aligned interior goes unbuffered; the partial pages at either end, shared with
+  /// neighbouring bytes that are not ours to overwrite, go through the page cache.
+  void write_window(std::uint64_t offset, std::size_t n, const std::byte* window) override;
 
   /// \brief Return the file descriptor (for O_DIRECT-free tile I/O helpers). Owned by this object.
   int fd() const noexcept { return fd_; }
@@ -43,6 +52,8 @@ class FileBuffer final : public ByteStore {
  private:
   FileBuffer() = default;
   void map(bool writable);
+  /// The O_DIRECT descriptor of the same open file, opened on first use; -1 when not supported.
+  int direct_fd() const;
 
   std::string path_;
   int fd_ = -1;
@@ -53,6 +64,8 @@ class FileBuffer final : public ByteStore {
   std::byte* mapping_ = nullptr;
   std::uint64_t mapping_size_ = 0;
   std::byte* payload_ = nullptr;
+  mutable std::once_flag direct_once_;
+  mutable int direct_fd_ = -1;
 };
 
 /// \brief Read exactly `n` bytes at `offset` of `fd`, retrying short reads. Throws IoError.

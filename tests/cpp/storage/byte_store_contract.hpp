@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -111,8 +113,53 @@ inline void concurrent_disjoint_writes(const Factory& make) {
   }
 }
 
+/// An aligned scratch buffer for window transfers, freed on scope exit.
+struct Window {
+  explicit Window(std::size_t n) : bytes(static_cast<std::byte*>(std::aligned_alloc(pycauset::ByteStore::kWindowAlignment, n))) {}
+  ~Window() { std::free(bytes); }
+  std::byte* bytes;
+};
+
+/// Windowed transfers move exactly [offset, offset + n) at any alignment (the slack of the window is not
+/// written back), for aligned windows (unbuffered where possible) and unaligned ones (buffered).
+inline void windows_move_exactly_their_range(const Factory& make) {
+  const std::size_t align = pycauset::ByteStore::kWindowAlignment;
+  const std::size_t size = 3 * align + 777;
+  auto store = make(size);
+  auto mirror = pattern(size, 41);
+  store->write_at(0, mirror.data(), size);
+  const std::pair<std::uint64_t, std::size_t> ranges[] = {{0, 10}, {100, 5000}, {align, 2 * align}, {align - 96, 200},
+                                                          {3 * align + 700, 77}, {size - 1, 1}, {1, size - 1}, {0, size}};
+  unsigned seed = 50;
+  for (auto [offset, n] : ranges) {
+    for (std::size_t skew : {std::size_t{0}, std::size_t{8}}) {  // 8: an unaligned window, the buffered path
+      const std::size_t lead = store->window_lead(offset);
+      CHECK(lead < align);
+      const std::size_t bytes = store->window_bytes(offset, n);
+      CHECK(bytes % align == 0 && bytes >= lead + n);
+      Window window(bytes + align);
+      std::byte* w = window.bytes + skew;
+      auto fresh = pattern(n, seed++);
+      std::memset(w, 0xee, bytes);  // slack that must not reach the store
+      std::memcpy(w + lead, fresh.data(), n);
+      store->write_window(offset, n, w);
+      std::copy(fresh.begin(), fresh.end(), mirror.begin() + static_cast<std::ptrdiff_t>(offset));
+      std::vector<unsigned char> whole(size);
+      store->read_at(0, whole.data(), size);
+      CHECK(whole == mirror);
+      std::memset(w, 0, bytes);
+      store->read_window(offset, n, w);
+      CHECK(std::memcmp(w + lead, mirror.data() + offset, n) == 0);
+    }
+  }
+  Window window(2 * align);
+  CHECK_THROWS_AS(store->read_window(size - 4, 8, window.bytes), pycauset::IndexError);
+  CHECK_THROWS_AS(store->write_window(size + 1, 0, window.bytes), pycauset::IndexError);
+}
+
 /// Run every contract check against stores made by `make`.
 inline void run_all(const Factory& make) {
+  windows_move_exactly_their_range(make);
   new_store_is_zero(make);
   round_trip_at_offsets(make);
   out_of_range_is_refused(make);

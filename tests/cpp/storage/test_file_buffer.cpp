@@ -84,6 +84,24 @@ TEST_CASE(read_only_file_reads_payload_after_header_and_refuses_writes) {
   CHECK(all == bytes);
 }
 
+TEST_CASE(read_only_file_reads_windows_after_its_header_and_refuses_window_writes) {
+  std::string path = fresh_path();
+  auto bytes = byte_store_contract::pattern(20000, 4);
+  write_file(path, bytes);
+  auto file = FileBuffer::open_read_only(path, 100, 19900);
+  CHECK_EQ(file->window_lead(0), 100u);
+  CHECK_EQ(file->window_lead(3996), 0u);
+  for (std::uint64_t offset : {0u, 3996u, 4000u, 19000u}) {
+    const std::size_t n = 19900 - offset;
+    byte_store_contract::Window window(file->window_bytes(offset, n));
+    file->read_window(offset, n, window.bytes);
+    CHECK(std::memcmp(window.bytes + file->window_lead(offset), bytes.data() + 100 + offset, n) == 0);
+  }
+  byte_store_contract::Window window(4096);
+  CHECK_THROWS_AS(file->write_window(0, 10, window.bytes), pycauset::ValueError,
+                  { CHECK(contains(error.what(), "read-only")); });
+}
+
 TEST_CASE(truncated_file_is_detected) {
   std::string path = fresh_path();
   write_file(path, byte_store_contract::pattern(1000, 1));
