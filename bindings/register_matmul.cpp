@@ -34,10 +34,12 @@ void register_matmul(py::module_& m) {
         py::dict out;
         out["bytes_read"] = s.bytes_read;
         out["bytes_written"] = s.bytes_written;
+        out["bytes_streamed"] = s.bytes_streamed;
         out["wait_seconds"] = s.wait_seconds;
         return out;
       },
-      "Cumulative bytes the tile kernels read from and wrote to file-backed storage (pread/pwrite), and seconds kernels waited for I/O.");
+      "Cumulative bytes the tile kernels read from and wrote to file-backed storage (bytes_streamed: the part "
+      "moved as whole-row bands, unbuffered where the file system allows), and seconds kernels waited for I/O.");
 }
 
 }  // namespace pycauset::bindings

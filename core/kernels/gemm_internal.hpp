@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 
 #include "core/array.hpp"
 #include "core/kernels/gemm.hpp"
@@ -30,6 +31,21 @@ TileProduct blas_tile_product(DType dtype) noexcept;
 ///
 /// It requires B in RowMajor layout (the inner loop runs along rows of B and C).
 TileProduct integer_tile_product(DType dtype) noexcept;
+
+/// \brief Split `extent` into equal blocks of at most `limit`; return their size (no thin remainder block).
+std::int64_t balanced(std::int64_t extent, std::int64_t limit);
+
+/// \brief Wait for an I/O job (rethrowing its exception), counting the time as I/O the pipeline did not hide.
+void await_io(std::future<void>& job);
+
+/// \brief The streaming plan (gemm_stream.cpp): c = a @ b by whole-row bands moved with unbuffered I/O.
+///
+/// Returns false, having done nothing, when some operand can be neither used in place nor streamed by
+/// bands (strided, transposed file, another dtype, bool) or no bands of a useful height fit
+/// `budget_bytes`; the caller then runs the blocked plan. `b_row_major`: the product needs row-major B.
+bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer::Lease& lease_a,
+                   const Buffer::Lease& lease_b, const Buffer::Lease& lease_c, TileProduct product,
+                   bool b_row_major, std::uint64_t budget_bytes, const GemmProgress& progress);
 
 /// \brief Compute c = a @ b for 2-D views a (m x k), b (k x n) into the contiguous, zero-filled,
 ///        freshly allocated c (m x n, dtype = compute dtype), streaming tiles as the budget requires.

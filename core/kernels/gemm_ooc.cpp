@@ -1,5 +1,9 @@
 // The tiled GEMM pipeline: plan blocks from the tile budget, prefetch operand tiles, write back C tiles.
 //
+// When the operands do not fit the budget and their rows lie back to back in their files, the
+// streaming plan of gemm_stream.cpp (whole-row bands, unbuffered I/O) runs instead; this blocked plan
+// covers everything else (transposed or strided file views, dtype conversions, bool, tiny budgets).
+//
 // C = A B with A (m x k), B (k x n), C (m x n) is computed block by block:
 //
 //   for each C block (I, J)                        bm x bn, resident in a tile (or in place in RAM)
@@ -41,13 +45,6 @@ constexpr std::uint64_t kPoolGranule = 64 * 1024;  // BufferPool rounds every bu
 struct Plan {
   std::int64_t bm = 1, bn = 1, bk = 1;
 };
-
-/// Split `extent` into equal blocks of at most `limit` (so no thin remainder block is left over).
-std::int64_t balanced(std::int64_t extent, std::int64_t limit) {
-  limit = std::max<std::int64_t>(1, std::min(limit, extent));
-  std::int64_t count = (extent + limit - 1) / limit;
-  return std::max<std::int64_t>(1, (extent + count - 1) / count);
-}
 
 /// Inner blocks at least this deep keep ?gemm at full speed (packing cost amortised).
 constexpr std::int64_t kMinimumInner = 256;
@@ -123,17 +120,6 @@ struct Operand {
   bool tiled() const { return whole.data == nullptr; }
 };
 
-/// Wait for `f` (rethrowing its exception), counting the time as I/O the pipeline did not hide.
-void await(std::future<void>& f) {
-  if (!f.valid()) return;
-  if (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    auto t0 = std::chrono::steady_clock::now();
-    f.wait();
-    tiles::add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  f.get();
-}
-
 /// The tile product's view of `block` of operand `x` held in `slot` (or in place).
 TileOperand operand_view(Operand& x, const Block& block, int slot) {
   if (!x.tiled()) {
@@ -142,7 +128,7 @@ TileOperand operand_view(Operand& x, const Block& block, int slot) {
                                                                     : block.c0 * x.whole.ld + block.r0;
     return TileOperand{x.whole.data + at * item, x.whole.layout, x.whole.ld};
   }
-  await(x.ready[slot]);  // rethrows a failed read
+  await_io(x.ready[slot]);  // rethrows a failed read
   return TileOperand{x.slot[slot].data(), x.layout, x.layout == TileLayout::RowMajor ? block.nc : block.nr};
 }
 
@@ -169,6 +155,22 @@ struct Step {
 };
 
 }  // namespace
+
+std::int64_t balanced(std::int64_t extent, std::int64_t limit) {
+  limit = std::max<std::int64_t>(1, std::min(limit, extent));
+  std::int64_t count = (extent + limit - 1) / limit;
+  return std::max<std::int64_t>(1, (extent + count - 1) / count);
+}
+
+void await_io(std::future<void>& job) {
+  if (!job.valid()) return;
+  if (job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    auto t0 = std::chrono::steady_clock::now();
+    job.wait();
+    tiles::add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  job.get();
+}
 
 void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgress& progress) {
   const std::int64_t m = a.rows(), k = a.cols(), n = b.cols();
@@ -208,6 +210,11 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
   if (single > 0) {
     const std::uint64_t granted = MemoryGovernor::instance().tile_budget(single + 6 * kPoolGranule);
     const std::uint64_t overhead = std::min<std::uint64_t>(6 * kPoolGranule, granted / 4);
+    // Too large for one tile: stream whole-row bands when the operands allow it (gemm_stream.cpp).
+    if (single + overhead > granted &&
+        streamed_gemm(a, b, c, lease_a, lease_b, lease_c, product, integer, granted - overhead, progress)) {
+      return;
+    }
     plan = plan_blocks(m, n, k, A.tiled(), B.tiled(), c_tiled, double(granted - overhead) / double(item));
   }
   const std::int64_t mb = (m + plan.bm - 1) / plan.bm, nb = (n + plan.bn - 1) / plan.bn;
@@ -266,7 +273,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     if (c_tiled) {
       if (step.first_p) {
         c_current ^= 1;
-        await(c_written[c_current]);  // its previous block is on disk
+        await_io(c_written[c_current]);  // its previous block is on disk
         if (c_slot[c_current].data() == nullptr) c_slot[c_current] = MemoryGovernor::instance().acquire_tile(bytes_c);
       }
       c_data = c_slot[c_current].data();
@@ -292,7 +299,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     cur_a = next_a;
     cur_b = next_b;
   }
-  for (auto& written : c_written) await(written);
+  for (auto& written : c_written) await_io(written);
 }
 
 }  // namespace pycauset::detail

@@ -12,6 +12,7 @@ namespace {
 
 std::atomic<std::uint64_t> g_bytes_read{0};
 std::atomic<std::uint64_t> g_bytes_written{0};
+std::atomic<std::uint64_t> g_bytes_streamed{0};
 std::atomic<std::uint64_t> g_wait_nanoseconds{0};
 
 /// The dense tile as a StridedRegion (bool: one byte per element, unpacked).
@@ -168,8 +169,52 @@ InPlaceBlock in_place_block(const Array& a, const Buffer::Lease& lease, const Bl
   return out;
 }
 
+bool bands_stream(const Array& a, const Buffer::Lease& lease, DType want) noexcept {
+  return lease.store().is_file() && a.dtype() == want && a.dtype() != DType::Bool &&
+         (a.cols() <= 1 || a.col_stride() == 1) && (a.rows() <= 1 || a.row_stride() == a.cols());
+}
+
+namespace {
+
+std::uint64_t band_offset(const Array& a, std::int64_t r0) {
+  return static_cast<std::uint64_t>((a.offset() + r0 * a.row_stride()) * itemsize(a.dtype()));
+}
+
+std::size_t band_bytes(const Array& a, std::int64_t nr) {
+  return static_cast<std::size_t>(nr * a.cols() * itemsize(a.dtype()));
+}
+
+}  // namespace
+
+std::size_t band_window_bytes(const Array& a, std::int64_t nr) noexcept {
+  constexpr std::size_t align = ByteStore::kWindowAlignment;
+  return (band_bytes(a, nr) + 2 * align - 1) / align * align;  // room for any lead below one alignment unit
+}
+
+std::byte* band_in_window(const Array& a, const Buffer::Lease& lease, std::int64_t r0, std::byte* window) noexcept {
+  return window + lease.store().window_lead(band_offset(a, r0));
+}
+
+void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window) {
+  check_block(src, Block{r0, nr, 0, src.cols()}, src.cols(), TileLayout::RowMajor);
+  const std::size_t n = band_bytes(src, nr);
+  lease.store().read_window(band_offset(src, r0), n, window);
+  g_bytes_read += n;
+  g_bytes_streamed += n;
+}
+
+void write_band(const Array& dst, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr,
+                const std::byte* window) {
+  check_block(dst, Block{r0, nr, 0, dst.cols()}, dst.cols(), TileLayout::RowMajor);
+  const std::size_t n = band_bytes(dst, nr);
+  lease.store().write_window(band_offset(dst, r0), n, window);
+  g_bytes_written += n;
+  g_bytes_streamed += n;
+}
+
 TileIoStats tile_io_stats() noexcept {
-  return TileIoStats{g_bytes_read.load(), g_bytes_written.load(), double(g_wait_nanoseconds.load()) * 1e-9};
+  return TileIoStats{g_bytes_read.load(), g_bytes_written.load(), g_bytes_streamed.load(),
+                     double(g_wait_nanoseconds.load()) * 1e-9};
 }
 
 void add_io_wait(double seconds) noexcept { g_wait_nanoseconds += static_cast<std::uint64_t>(seconds * 1e9); }

@@ -50,6 +50,29 @@ void read_block(const Array& src, const Buffer::Lease& lease, const Block& block
 void write_block(const Array& dst, const Buffer::Lease& lease, const Block& block, const void* src, std::int64_t ld,
                  DType src_dtype, TileLayout layout = TileLayout::RowMajor);
 
+// Bands of whole rows: when the rows of a file-backed array lie back to back, rows [r0, r0 + nr)
+// are one run of bytes, moved with a single unbuffered transfer through a window (see
+// ByteStore::read_window): the streaming kernels' way to read and write without the page cache.
+
+/// \brief Return true when `a` is file-backed, of dtype `want` (not bool), and its rows lie back to
+///        back in the file (row-major, no gaps), so that every band of whole rows is one run.
+bool bands_stream(const Array& a, const Buffer::Lease& lease, DType want) noexcept;
+
+/// \brief Return the window size (bytes) that holds any band of `nr` rows of `a`.
+std::size_t band_window_bytes(const Array& a, std::int64_t nr) noexcept;
+
+/// \brief Return where element (r0, 0) of a band starting at row r0 sits in a window (row-major, ld = cols).
+std::byte* band_in_window(const Array& a, const Buffer::Lease& lease, std::int64_t r0, std::byte* window) noexcept;
+
+/// \brief Read rows [r0, r0 + nr) of `src` (bands_stream must hold) into `window`, a kWindowAlignment-
+///        aligned buffer of band_window_bytes(src, nr) bytes. Thread-safe.
+void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window);
+
+/// \brief Write rows [r0, r0 + nr) of `dst` (bands_stream must hold) from the band held in `window`
+///        at band_in_window(dst, lease, r0, window). Concurrent writes of disjoint bands are safe.
+void write_band(const Array& dst, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr,
+                const std::byte* window);
+
 /// \brief A block usable in place: pointer to its (0, 0) element, layout and leading dimension.
 struct InPlaceBlock {
   const std::byte* data = nullptr;  ///< nullptr when the block cannot be used in place
@@ -69,6 +92,7 @@ InPlaceBlock in_place_block(const Array& a, const Buffer::Lease& lease, const Bl
 struct TileIoStats {
   std::uint64_t bytes_read = 0;     ///< read from file-backed buffers
   std::uint64_t bytes_written = 0;  ///< written to file-backed buffers
+  std::uint64_t bytes_streamed = 0; ///< the part of both moved as whole-row bands (read_band/write_band)
   double wait_seconds = 0;          ///< kernel time spent waiting for tile reads/write-backs (I/O not hidden)
 };
 

@@ -276,3 +276,86 @@ def test_out_of_core_cancellation_leaves_a_usable_state(budget):
         pycauset._core.matmul(pa, pa, cancel)
     assert len(calls) == 3
     assert_eq(pa @ pa, a @ a)  # leases released, tile buffers returned, operands untouched
+
+
+# ---------------------------------------------------------------- out of core, streamed by whole-row bands
+
+def _streamed_bytes():
+    return pycauset._core.tile_io_stats()["bytes_streamed"]
+
+
+# 3000 x 1200 @ 1200 x 611 float64: A 28.8 MB, B 5.9 MB, C 14.7 MB. Bands of a few hundred rows fit the
+# budgets below, so there are several bands each way and B is re-read in snake order; rows of 9600 and
+# 4888 bytes put the bands at every offset within a 4096-byte page.
+STREAM_SHAPE = (3000, 1200, 611)
+
+
+@pytest.mark.parametrize("sides,mib,result_storage", [
+    ("file,file", 12, "file"),   # everything streams
+    ("file,file", 40, "ram"),    # the result fits in RAM and is written in place
+    ("ram,file", 40, "file"),    # A in place, B and C stream
+    ("file,ram", 40, "ram"),     # only A streams
+    ("file,ram.T", 40, "ram"),   # B a transposed RAM view, used in place with BLAS's transpose flag
+], ids=["all-files", "result-in-ram", "a-in-ram", "b-in-ram", "b-transposed-in-ram"])
+def test_streamed_plan_matches_numpy(sides, mib, result_storage, budget):
+    m, k, n = STREAM_SHAPE
+    rng = np.random.default_rng(40)
+    a, b = rng.random((m, k)), rng.random((k, n))
+    left, right = sides.split(",")
+    pa = to_pycauset(a, left)
+    pb = to_pycauset(b.T.copy(), "ram").T if right == "ram.T" else to_pycauset(b, right)
+    budget(mib << 20)
+    before = _streamed_bytes()
+    result = pa @ pb
+    moved = _streamed_bytes() - before
+    assert (pa.storage, pb.storage, result.storage) == (left, right.split(".")[0], result_storage)
+    # A is read once, C written once, B read at least once (once per band of A, less the snake's reuse).
+    once = sum(x.nbytes for x, where in ((a, left), (b, right), (result, result_storage)) if where == "file")
+    b_bands = (m + 255) // 256
+    assert once <= moved <= once + (b_bands - 1) * (b.nbytes if right == "file" else 0)
+    if left == "file" and right == "file":
+        assert moved > once  # B was re-read
+    assert_eq(result, a @ b)
+
+
+@pytest.mark.parametrize("dtype_name", ["float32", "complex128", "int32", "uint8"])
+def test_streamed_plan_other_dtypes(dtype_name, budget):
+    m, k, n = 900, 1500, 500
+    a, b = make_array((m, k), dtype_name, seed=41), make_array((k, n), dtype_name, seed=42)
+    pa, pb = _file(a), _file(b)
+    item = np.dtype(dtype_name).itemsize
+    # The result, two bands of 400 rows of A, two bands of B, and room for the pool's rounding.
+    budget(item * (m * n + 2 * 400 * k + 2 * 512 * n) + (512 << 10))
+    before = _streamed_bytes()
+    result = pa @ pb
+    assert _streamed_bytes() > before
+    assert_eq(result, a @ b)
+
+
+def test_streamed_plan_reads_loaded_files_and_writes_a_result_in_ram(budget, tmp_path):
+    if not hasattr(pycauset, "save"):
+        pytest.skip("pycauset.save is not available in this build")
+    rng = np.random.default_rng(43)
+    a, b = rng.random((1500, 1001)), rng.random((1001, 37))
+    for name, value in (("a", a), ("b", b)):
+        pycauset.save(pycauset.matrix(value), tmp_path / f"{name}.pycauset")
+    pa, pb = pycauset.load(tmp_path / "a.pycauset"), pycauset.load(tmp_path / "b.pycauset")  # payload at 4096
+    budget(6 << 20)  # A (12 MB) streams in bands of ~300 rows, B (0.3 MB) in one; the 0.44 MB result fits in RAM
+    before = _streamed_bytes()
+    result = pa @ pb
+    assert result.storage == "ram"
+    assert _streamed_bytes() - before >= a.nbytes
+    assert_eq(result, a @ b)
+    assert_eq(pa[3:1400] @ pb, a[3:1400] @ b)  # a band of rows starting mid-file
+
+
+def test_views_that_are_not_whole_rows_fall_back_to_blocks(budget):
+    m, k, n = 1100, 1200, 611
+    rng = np.random.default_rng(44)
+    a, b = rng.random((m, k)), rng.random((k, n))
+    pa, pb = _file(a), _file(b)
+    budget(14 << 20)
+    before = _streamed_bytes()
+    assert_eq(pa[:, 1:] @ pb[1:], a[:, 1:] @ b[1:])  # rows with gaps between them
+    assert_eq(pb.T @ pa.T, b.T @ a.T)  # transposed files: bands would be columns
+    assert _streamed_bytes() == before
