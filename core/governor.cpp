@@ -180,9 +180,11 @@ class MemoryGovernor::Impl {
   /// Spill unleased, unexported RAM buffers (LRU first) until `needed` more bytes fit (0: until use is
   /// back within the budget). With `all_or_nothing`, spill nothing when even spilling every candidate
   /// would not make enough room: a buffer that goes to a file anyway must not push others out.
-  std::uint64_t make_room(std::uint64_t needed, bool all_or_nothing = false) {
+  /// Spill LRU arrays until `needed` bytes fit. `keep_pool`: leave the pool's cached tiles alone (the
+  /// caller counts them as its own room) instead of unmapping them first.
+  std::uint64_t make_room(std::uint64_t needed, bool all_or_nothing = false, bool keep_pool = false) {
     if (fits(needed)) return room();
-    BufferPool::instance().trim(0);
+    if (!keep_pool) BufferPool::instance().trim(0);
     if (fits(needed)) return room();
     // Take strong references first: none of them may die while the map is being walked.
     std::vector<std::shared_ptr<Buffer>> alive;
@@ -316,14 +318,18 @@ bool MemoryGovernor::fits_in_ram(std::uint64_t nbytes) const {
 std::uint64_t MemoryGovernor::tile_budget(std::uint64_t wanted) {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   // Tiles the pool already holds count as available to the kernel that asks.
+  // Keep them cached while arrays are spilled for the rest: unmapping them here would make every
+  // out-of-core call fault its tiles in afresh (slow on a VM that hands idle memory back to its host).
   std::uint64_t cached = BufferPool::instance().cached_bytes();
   std::uint64_t room = impl_->room() + cached;
-  if (room < wanted) room = impl_->make_room(wanted) + BufferPool::instance().cached_bytes();
+  if (room < wanted) room = impl_->make_room(wanted - cached, false, /*keep_pool=*/true) + cached;
   return std::max(kMinimumTileBudget, std::min(room, wanted));
 }
 
 PooledBuffer MemoryGovernor::acquire_tile(std::size_t bytes) {
   BufferPool& pool = BufferPool::instance();
+  // A cached block of the right size moves from cached to loaned: the pool does not grow.
+  if (PooledBuffer cached = pool.reuse(bytes); cached.data() != nullptr) return cached;
   {
     std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
     // The pool reuses a cached block only for a similar size, so cached blocks of other sizes would pile

@@ -58,21 +58,23 @@ BufferPool& BufferPool::instance() {
   return *pool;
 }
 
-PooledBuffer BufferPool::acquire(std::size_t bytes) {
+PooledBuffer BufferPool::reuse(std::size_t bytes) {
   std::size_t size = round_up(bytes == 0 ? 1 : bytes);
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    // Best fit among cached blocks no more than twice the request, so small asks do not pin big blocks.
-    auto it = impl_->cached.lower_bound(size);
-    if (it != impl_->cached.end() && it->first <= 2 * size) {
-      std::size_t got = it->first;
-      std::byte* data = it->second;
-      impl_->cached.erase(it);
-      impl_->cached_total -= got;
-      impl_->loaned += got;
-      return PooledBuffer(this, data, got);
-    }
-  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  // Best fit among cached blocks no more than twice the request, so small asks do not pin big blocks.
+  auto it = impl_->cached.lower_bound(size);
+  if (it == impl_->cached.end() || it->first > 2 * size) return PooledBuffer();
+  std::size_t got = it->first;
+  std::byte* data = it->second;
+  impl_->cached.erase(it);
+  impl_->cached_total -= got;
+  impl_->loaned += got;
+  return PooledBuffer(this, data, got);
+}
+
+PooledBuffer BufferPool::acquire(std::size_t bytes) {
+  if (PooledBuffer cached = reuse(bytes); cached.data() != nullptr) return cached;
+  std::size_t size = round_up(bytes == 0 ? 1 : bytes);
   void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     trim(0);

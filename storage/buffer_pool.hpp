@@ -42,6 +42,10 @@ class BufferPool {
   /// \brief Lend a buffer of at least `bytes` bytes (contents unspecified). Throws OutOfMemory.
   PooledBuffer acquire(std::size_t bytes);
 
+  /// \brief Lend a cached block that suits `bytes` (between it and twice it), or an empty buffer
+  ///        when none does. Never maps new memory, so held_bytes() does not grow.
+  PooledBuffer reuse(std::size_t bytes);
+
   /// \brief Release cached (not loaned) blocks until at most `keep_bytes` are cached.
   void trim(std::size_t keep_bytes = 0);
 

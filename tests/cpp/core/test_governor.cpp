@@ -266,8 +266,15 @@ TEST_CASE(tile_budget_and_pool_bytes_count_against_the_budget) {
     auto newcomer = gov().allocate(MiB);  // tile memory is budget too: no room left in RAM
     CHECK(newcomer->is_file());
   }
-  // A cached tile counts as available to the next kernel, and is trimmed to make room for arrays.
+  // A cached tile counts as available to the next kernel, which gets it back without new memory, even
+  // when it asks for more than the budget holds; it is trimmed only to make room for arrays.
   CHECK_EQ(gov().info().scratch_bytes, 512 * 1024u);
+  CHECK_EQ(gov().tile_budget(8 * MiB), MiB);
+  CHECK_EQ(gov().info().scratch_bytes, 512 * 1024u);
+  {
+    PooledBuffer tile = gov().acquire_tile(512 * 1024);
+    CHECK_EQ(gov().info().scratch_bytes, 512 * 1024u);
+  }
   CHECK_EQ(gov().tile_budget(MiB), MiB);
   auto fits_after_trim = gov().allocate(MiB);
   CHECK(!fits_after_trim->is_file());

@@ -52,6 +52,22 @@ TEST_CASE(released_block_is_reused) {
   CHECK_EQ(pool.held_bytes(), kGranule);
 }
 
+TEST_CASE(reuse_lends_only_cached_blocks) {
+  BufferPool pool;
+  CHECK(pool.reuse(kGranule).data() == nullptr);  // nothing cached: no new mapping either
+  CHECK_EQ(pool.held_bytes(), 0u);
+  std::byte* first = nullptr;
+  {
+    PooledBuffer a = pool.acquire(3 * kGranule);
+    first = a.data();
+  }
+  CHECK(pool.reuse(kGranule).data() == nullptr);  // 3x the request: not a fit
+  PooledBuffer again = pool.reuse(2 * kGranule);
+  CHECK(again.data() == first);
+  CHECK_EQ(pool.cached_bytes(), 0u);
+  CHECK_EQ(pool.held_bytes(), 3 * kGranule);
+}
+
 TEST_CASE(best_fit_never_pins_a_block_over_twice_the_request) {
   BufferPool pool;
   { PooledBuffer big = pool.acquire(4 * kGranule); }
