@@ -315,6 +315,11 @@ bool MemoryGovernor::fits_in_ram(std::uint64_t nbytes) const {
   return impl_->room() >= nbytes;
 }
 
+bool MemoryGovernor::fits_in_ram_beside_cached_tiles(std::uint64_t nbytes) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  return impl_->room() + BufferPool::instance().cached_bytes() >= nbytes;
+}
+
 std::uint64_t MemoryGovernor::tile_budget(std::uint64_t wanted) {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   // Tiles the pool already holds count as available to the kernel that asks.

@@ -69,6 +69,9 @@ class MemoryGovernor {
   /// \brief Return whether `nbytes` more of RAM would fit the budget right now (without spilling).
   bool fits_in_ram(std::uint64_t nbytes) const;
 
+  /// \brief Like fits_in_ram, counting the pool's cached tiles as free (they are dropped on demand).
+  bool fits_in_ram_beside_cached_tiles(std::uint64_t nbytes) const;
+
   MemoryInfo info() const;
 
   // Called by Buffer.

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/governor.hpp"
 #include "core/kernels/gemm_internal.hpp"
 #include "core/tiles/tile_io.hpp"
 #include "storage/errors.hpp"
@@ -27,7 +28,14 @@ Array matmul(const Array& a, const Array& b, const GemmProgress& progress) {
     const Buffer::Lease pin_b = Buffer::lease(b.buffer());
     // Every element is written when k > 0 (the first k-block stores, later ones accumulate); an empty
     // inner dimension leaves the zeros of the empty sum, as NumPy does.
-    c = k > 0 ? Array::uninitialized(dtype, 2, m, n) : Array::zeros(dtype, 2, m, n);
+    // A file-backed operand streams through tiles taken from the budget: a result that would fill most of
+    // what is left goes to a file and streams as well, rather than starving the kernel of tile memory.
+    const std::uint64_t c_bytes = static_cast<std::uint64_t>(m) * static_cast<std::uint64_t>(n) *
+                                  static_cast<std::uint64_t>(itemsize(dtype));
+    const bool streaming = (a.is_file() || b.is_file()) &&
+                           !MemoryGovernor::instance().fits_in_ram_beside_cached_tiles(2 * c_bytes);
+    const Placement where = streaming ? Placement::File : Placement::Auto;
+    c = k > 0 ? Array::uninitialized(dtype, 2, m, n, where) : Array::zeros(dtype, 2, m, n, where);
     if (m > 0 && n > 0 && k > 0) detail::tiled_gemm(left, right, c, progress);
   }
   if (a.ndim() == 1 && b.ndim() == 2) return Array(c.buffer(), dtype, 1, 1, n, 0, n, 1);

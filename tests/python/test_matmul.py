@@ -359,3 +359,16 @@ def test_views_that_are_not_whole_rows_fall_back_to_blocks(budget):
     assert_eq(pa[:, 1:] @ pb[1:], a[:, 1:] @ b[1:])  # rows with gaps between them
     assert_eq(pb.T @ pa.T, b.T @ a.T)  # transposed files: bands would be columns
     assert _streamed_bytes() == before
+
+
+def test_a_result_that_would_fill_the_budget_goes_to_a_file_beside_file_operands(budget):
+    rng = np.random.default_rng(45)
+    a, b = rng.random((1000, 600)), rng.random((600, 500))
+    pa, pb = _file(a), _file(b)
+    budget(5 << 20)  # the 4 MB result would fit in RAM, but leave the streaming kernel ~1 MB of tiles
+    result = pa @ pb
+    assert result.storage == "file"
+    assert_eq(result, a @ b)
+    small = pa[:100] @ pb  # 0.4 MB: RAM, with room to spare
+    assert small.storage == "ram"
+    assert_eq(small, a[:100] @ b)
