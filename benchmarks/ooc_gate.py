@@ -116,6 +116,14 @@ def _run_side(side: str, op: str, workdir: str, n: int, budget: int, cap: int | 
     return rec
 
 
+def _mem_total_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemTotal:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 def _median_seconds(fn, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
@@ -225,6 +233,10 @@ def main(argv=None) -> int:
     print(format_machine(machine))
     print(f"N={n} float64 ({data_bytes / _MIB:.0f} MiB per matrix, {data_bytes / budget:.2f}x the budget), "
           f"budget {budget / _MIB:.0f} MiB, ops {ops}")
+    ram_total = _mem_total_bytes()
+    if ram_total:
+        print(f"data per operation (two operands and the result): {3 * data_bytes / 2**30:.1f} GiB = "
+              f"{3 * data_bytes / ram_total:.2f}x this machine's RAM ({ram_total / 2**30:.1f} GiB)")
     ok_cap, cap_why = cgroup_available()
     print(f"memory cap: {cap / _MIB:.0f} MiB per side (anonymous + page cache)" if cap and ok_cap
           else f"memory cap: none ({'--no-cap' if cap is None else cap_why})")
@@ -258,6 +270,7 @@ def main(argv=None) -> int:
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     with open(out_path, "w") as f:
         json.dump({"gate": "ooc", "n": n, "budget_bytes": budget, "cap_bytes": cap, "machine": machine,
+                   "data_bytes_per_operation": 3 * data_bytes, "ram_total_bytes": ram_total,
                    "inputs": prep, "results": results, "in_ram": ram, "verdicts": lines, "pass": ok,
                    "load_average": os.getloadavg()}, f, indent=1)
     print(f"wrote {out_path}")
