@@ -114,6 +114,7 @@ def machine_record(pycauset_module=None) -> dict:
             "blas_core": core.blas_core_name() if core is not None and hasattr(core, "blas_core_name") else None,
             "num_threads": pc.get_num_threads() if hasattr(pc, "get_num_threads") else None,
             "memory_limit_bytes": pc.get_memory_limit() if hasattr(pc, "get_memory_limit") else None,
+            "simd_level": core.simd_level() if core is not None and hasattr(core, "simd_level") else None,
         }
     return rec
 
@@ -130,5 +131,6 @@ def format_machine(rec: dict) -> str:
         p = rec["pycauset"]
         limit = p["memory_limit_bytes"]
         line += (f"\npycauset {p['version']} (OpenBLAS {p['blas_core']}, {p['num_threads']} threads, "
-                 f"budget {'none' if limit is None else f'{limit / 2**20:.0f} MiB'})")
+                 f"budget {'none' if limit is None else f'{limit / 2**20:.0f} MiB'}, "
+                 f"elementwise loops {p.get('simd_level')})")
     return line

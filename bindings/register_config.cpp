@@ -4,6 +4,7 @@
 
 #include "bindings/bindings.hpp"
 #include "core/governor.hpp"
+#include "core/kernels/elementwise_simd.hpp"
 #include "core/threads.hpp"
 #include "storage/spill_dir.hpp"
 
@@ -37,6 +38,9 @@ void register_config(py::module_& m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("blas_core_name", &blas_core_name);
   m.def("blas_config", &blas_config);
+  m.def(
+      "simd_level", []() { return std::string(kernels::simd_level_name(kernels::simd_level())); },
+      "The instruction set of the elementwise float loops: 'avx512', 'avx2' or 'baseline' (PYCAUSET_SIMD lowers it).");
   m.def("remove_spill_dir", []() { SpillDir::remove_own(); }, "Remove this process's spill directory, if it made one (at exit).");
   m.def("remove_stale_spill_dirs", &remove_stale_spill_dirs);
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/kernels/elementwise_internal.hpp"
+#include "core/kernels/elementwise_simd.hpp"
 
 namespace pycauset::kernels {
 
@@ -298,6 +299,13 @@ void cast_loop(const void* src_, std::int64_t stride, void* dst_, std::int64_t n
 }  // namespace
 
 OpKernel op_kernel(ElementwiseOp op, DType compute) {
+  // Wider vectors where the CPU has them (float arithmetic, sqrt, abs, comparisons); else the loops above.
+  const SimdLevel level = simd_level();
+  if (level == SimdLevel::Avx512) {
+    if (OpKernel wide = simd_avx512::op_kernel(op, compute)) return wide;
+  } else if (level == SimdLevel::Avx2) {
+    if (OpKernel wide = simd_avx2::op_kernel(op, compute)) return wide;
+  }
   return visit_dtype(compute, [&](auto tag) -> OpKernel {
     using D = typename decltype(tag)::type;
     return kernel_for<D>(op);
