@@ -2,6 +2,7 @@
 #include "core/expr/program.hpp"
 
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace pycauset::expr {
@@ -35,6 +36,10 @@ class Compiler {
         return c.reg;
       }
       case Node::Kind::Array: {
+        // The same view twice (A * A, or A in two places) is one leaf: loaded, and read from a file, once.
+        const Array& a = node->array();
+        const LeafKey key{a.buffer().get(), a.dtype(), a.offset(), a.row_stride(), a.col_stride(), a.rows(), a.cols(), want};
+        if (auto same = leaves_.find(key); same != leaves_.end()) return same->second;
         Step s;
         s.kind = Step::Kind::LoadLeaf;
         s.out = p_.registers++;
@@ -43,6 +48,7 @@ class Compiler {
         s.cast = kernels::cast_kernel(node->dtype(), want);
         p_.leaves.push_back(node->array());
         p_.steps.push_back(s);
+        leaves_[key] = s.out;
         return s.out;
       }
       case Node::Kind::Operation:
@@ -76,8 +82,13 @@ class Compiler {
     return s.out;
   }
 
+  /// A leaf's view (buffer, dtype, offset, strides, shape) and the dtype it is loaded as.
+  using LeafKey = std::tuple<const Buffer*, DType, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                             std::int64_t, DType>;
+
   Program& p_;
   std::map<std::pair<const Node*, DType>, int> memo_;
+  std::map<LeafKey, int> leaves_;
 };
 
 }  // namespace
