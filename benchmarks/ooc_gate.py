@@ -235,7 +235,8 @@ def main(argv=None) -> int:
           f"budget {budget / _MIB:.0f} MiB, ops {ops}")
     ram_total = _mem_total_bytes()
     if ram_total:
-        print(f"data per operation (two operands and the result): {3 * data_bytes / 2**30:.1f} GiB = "
+        print(f"data per operation (three N x N matrices: matmul's A, B, C; inverse's A, LU workspace, "
+              f"inverse): {3 * data_bytes / 2**30:.1f} GiB = "
               f"{3 * data_bytes / ram_total:.2f}x this machine's RAM ({ram_total / 2**30:.1f} GiB)")
     ok_cap, cap_why = cgroup_available()
     print(f"memory cap: {cap / _MIB:.0f} MiB per side (anonymous + page cache)" if cap and ok_cap
