@@ -3,8 +3,9 @@
 RAM part: float64 N x N operands (default N = 8192), chains ``a+b+c``, ``2*a+3*b-c*d``, ``sqrt(a*a+b*b)``,
 pycauset ``(...).eval()`` vs NumPy's expression, both at the same thread setting (NumPy's elementwise
 loops are single-threaded whatever the setting; recorded). Out-of-core part: the same chains on
-file-backed operands each ``--ooc-factor`` times the memory budget, against NumPy on
-``numpy.memmap`` operands (result in RAM), page cache dropped before every run when we are root; the
+file-backed operands each ``--ooc-factor`` times the memory budget (loaded ``.pycauset`` files), against
+NumPy on fresh ``numpy.memmap`` maps of the same values (result in RAM), page cache dropped before every
+run when we are root; the
 disk's sequential read bandwidth is measured in the same run and the chains' operand throughput is
 reported as a fraction of it.
 
@@ -150,7 +151,7 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         pass
     anon_start = start.baseline_bytes  # the interpreter, NumPy and pycauset before any operand exists
     n = int(((factor * budget) / 8) ** 0.5)  # every operand (and the result) is factor x the budget
-    paths, memmaps, operands = [], [], []
+    paths, operands = [], []
     for seed in (1, 2, 3, 4):
         path = os.path.join(workdir, f"op{seed}.npy")
         m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, n))
@@ -161,16 +162,26 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         m.flush()
         del m
         paths.append(path)
-        memmaps.append(np.load(path, mmap_mode="r"))
-        # Import streams into a spill file; placement "file" makes every operand file-backed.
-        operands.append(pycauset._array._wrap(pycauset._core.import_numpy(memmaps[-1], "float64", False, "float64", 2,
-                                                                          "file")))
-    assert all(X.storage == "file" for X in operands), "operands should be file-backed under the budget"
+        # pycauset reads the same values from a .pycauset file it loads (mapped, untouched). Not from
+        # a spill file written through its mapping: mapped pages stay resident, drop_caches cannot
+        # evict them, and every "cold" read would come from memory.
+        container = os.path.join(workdir, f"op{seed}.pycauset")
+        pycauset.convert_file(path, container)
+        operands.append(pycauset.load(container))
+    assert all(X.storage == "file" for X in operands), "operands should be file-backed"
     dropped = _drop_caches()
+
+    def numpy_on_fresh_memmaps(numpy_fn):
+        # Fresh maps every run, dropped afterwards, so the pages NumPy touched can be evicted again.
+        def run():
+            maps = [np.load(path, mmap_mode="r") for path in paths]
+            numpy_fn(*maps)
+        return run
+
     rows = []
     for name, (build, numpy_fn, count) in _chains(np).items():
-        # The reference is measured right before each chain: the host caches this VM's disk, so its
-        # rate drifts during a run, and pairing it per chain keeps the fraction honest.
+        # The reference is measured right before each chain, on the files pycauset reads: the host
+        # caches this VM's disk, so its rate drifts during a run; pairing it per chain keeps the fraction honest.
         seq_bw = _sequential_read_bandwidth([X.path for X in operands], dropped)
         before = _drop_caches if dropped else None
         t_pc, all_pc = _median_time(lambda: build(*operands).eval(), reps, before)
@@ -178,7 +189,7 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
             result = build(*operands).eval()
         result_storage = result.storage
         del result
-        t_np, all_np = _median_time(lambda: numpy_fn(*memmaps), reps, before)
+        t_np, all_np = _median_time(numpy_on_fresh_memmaps(numpy_fn), reps, before)
         operand_bytes = count * n * n * 8
         rows.append({"chain": name, "n": n, "pycauset_s": t_pc, "numpy_memmap_s": t_np, "speedup": t_np / t_pc,
                      "operand_bytes": operand_bytes, "pycauset_read_GBps": operand_bytes / t_pc / 1e9,
@@ -241,8 +252,7 @@ def main(argv=None) -> int:
                   f"numpy.memmap {row['numpy_memmap_s']:7.2f} s  speedup {row['speedup']:.2f}x  "
                   f"read {row['pycauset_read_GBps']:.2f} GB/s = {row['fraction_of_sequential_read']:.0%} of the "
                   f"{row['sequential_read_GBps']:.2f} GB/s sequential read measured just before, "
-                  f"anon peak {(row['pycauset_anon_peak_bytes'] - row['anon_before_operands_bytes']) / 2**20:.0f} MiB "
-                  f"above the process baseline "
+                  f"anon peak +{row['pycauset_anon_peak_above_baseline_bytes'] / 2**20:.0f} MiB during the call "
                   f"(budget {ooc['budget'] / 2**20:.0f} MiB)")
     for line in _target_lines(result):
         print(line)
