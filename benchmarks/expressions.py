@@ -254,6 +254,8 @@ def main(argv=None) -> int:
                   f"{row['sequential_read_GBps']:.2f} GB/s sequential read measured just before, "
                   f"anon peak +{row['pycauset_anon_peak_above_baseline_bytes'] / 2**20:.0f} MiB during the call "
                   f"(budget {ooc['budget'] / 2**20:.0f} MiB)")
+    if args.quick:
+        print("(quick size: the targets below are set for N = 8192 and large files; here they are only informational)")
     for line in _target_lines(result):
         print(line)
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
