@@ -333,8 +333,6 @@ def test_streamed_plan_other_dtypes(dtype_name, budget):
 
 
 def test_streamed_plan_reads_loaded_files_and_writes_a_result_in_ram(budget, tmp_path):
-    if not hasattr(pycauset, "save"):
-        pytest.skip("pycauset.save is not available in this build")
     rng = np.random.default_rng(43)
     a, b = rng.random((1500, 1001)), rng.random((1001, 37))
     for name, value in (("a", a), ("b", b)):
