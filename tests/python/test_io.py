@@ -304,20 +304,29 @@ def test_verify_catches_flipped_payload_byte(saved):
 
 
 # ---------------------------------------------------------------------------------------- failed saves
-_FSIZE_CHILD = textwrap.dedent(
-    """
-    import json, resource, sys
-    import numpy as np, pycauset
-    m = pycauset.matrix(np.ones((256, 256)))  # 512 KiB payload, over the limit set next
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
-    try:
-        pycauset.save(m, sys.argv[1])
-    except OSError as e:
-        print(json.dumps({"errno": e.errno, "message": str(e)}))
-    else:
-        print(json.dumps({"errno": None}))
-    """
-)
+def _save_in_child(setup: str, path) -> dict:
+    """Run ``setup`` (which defines the matrix ``m`` and restricts the process) then ``pycauset.save(m, path)``
+    in a child process; return {"errno", "message"} of the OSError it raised (errno None if it saved)."""
+    script = textwrap.dedent(
+        """
+        import json, os, resource, sys
+        import numpy as np, pycauset
+        """
+    ) + textwrap.dedent(setup) + textwrap.dedent(
+        """
+        try:
+            pycauset.save(m, sys.argv[1])
+        except OSError as e:
+            print(json.dumps({"errno": e.errno, "message": str(e)}))
+        else:
+            print(json.dumps({"errno": None}))
+        """
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_save_over_file_size_limit_keeps_previous_file(tmp_path):
@@ -325,11 +334,11 @@ def test_save_over_file_size_limit_keeps_previous_file(tmp_path):
     previous = make_array((10, 10), "float64", seed=11)
     pycauset.save(pycauset.matrix(previous), path)
     before = path.read_bytes()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", _FSIZE_CHILD, str(path)], capture_output=True, text=True, env=env,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _save_in_child(
+        """
+        m = pycauset.matrix(np.ones((256, 256)))  # 512 KiB payload, over the limit set next
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        """, path)
     assert result["errno"] == errno.EFBIG
     assert "file-size limit" in result["message"] and str(path) in result["message"]
     assert path.read_bytes() == before
@@ -545,23 +554,6 @@ def test_save_through_a_symlink_replaces_its_target(tmp_path):
     assert _leftovers(tmp_path, ["real.pycauset", "link.pycauset"]) == []
 
 
-_UNPRIVILEGED_CHILD = textwrap.dedent(
-    """
-    import json, os, sys
-    import numpy as np, pycauset
-    m = pycauset.zeros((4, 4))
-    os.setgid(65534)
-    os.setuid(65534)  # nobody: the directory is not writable for us
-    try:
-        pycauset.save(m, sys.argv[1])
-    except OSError as e:
-        print(json.dumps({"errno": e.errno, "message": str(e)}))
-    else:
-        print(json.dumps({"errno": None}))
-    """
-)
-
-
 def test_save_without_write_permission(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("needs root to run the save as another user (root itself ignores permissions)")
@@ -571,11 +563,12 @@ def test_save_without_write_permission(tmp_path):
     pycauset.save(pycauset.vector(np.arange(6.0)), path)
     before = path.read_bytes()
     os.chmod(directory, 0o555)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", _UNPRIVILEGED_CHILD, str(path)], capture_output=True, text=True,
-                         env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _save_in_child(
+        """
+        m = pycauset.zeros((4, 4))
+        os.setgid(65534)
+        os.setuid(65534)  # nobody: the directory is not writable for us
+        """, path)
     assert result["errno"] == errno.EACCES
     assert "permissions" in result["message"] and str(path) in result["message"]
     assert path.read_bytes() == before
