@@ -5,7 +5,9 @@
 #include <future>
 
 #include "core/array.hpp"
+#include "core/governor.hpp"
 #include "core/kernels/gemm.hpp"
+#include "core/tiles/io_pipeline.hpp"
 #include "core/tiles/tile_io.hpp"
 
 namespace pycauset::detail {
@@ -37,6 +39,42 @@ std::int64_t balanced(std::int64_t extent, std::int64_t limit);
 
 /// \brief Wait for an I/O job (rethrowing its exception), counting the time as I/O the pipeline did not hide.
 void await_io(std::future<void>& job);
+
+/// \brief The tile operand for element (r0, c0) of an operand used in place (`whole`: its whole-array view).
+inline TileOperand in_place_view(const tiles::InPlaceBlock& whole, std::int64_t r0, std::int64_t c0, std::int64_t item) {
+  const std::int64_t at = whole.layout == tiles::TileLayout::RowMajor ? r0 * whole.ld + c0 : c0 * whole.ld + r0;
+  return TileOperand{whole.data + at * item, whole.layout, whole.ld};
+}
+
+/// \brief Two pooled tile buffers the I/O worker fills in turn: the product uses one while the next
+///        block is read into the other. Records which block each slot holds and when its transfer is done.
+struct TileRing {
+  PooledBuffer slot[2];
+  std::int64_t holds[2] = {-1, -1};
+  std::future<void> ready[2];
+
+  /// \brief Make sure block `id` is in a slot, never touching slot `busy` (the product's): if it is not
+  ///        there yet, take the other slot (a pool buffer of `bytes`) and queue `read(buffer)` on `io`.
+  ///        Return the slot. `read` must keep what it touches alive until the job has run.
+  template <class Read>
+  int stage(std::int64_t id, int busy, std::size_t bytes, tiles::IoWorker& io, Read read) {
+    for (int s = 0; s < 2; ++s) {
+      if (holds[s] == id) return s;
+    }
+    const int s = busy == 0 ? 1 : 0;
+    if (slot[s].data() == nullptr) slot[s] = MemoryGovernor::instance().acquire_tile(bytes);
+    holds[s] = id;
+    std::byte* buffer = slot[s].data();
+    ready[s] = io.submit([read, buffer] { read(buffer); });
+    return s;
+  }
+
+  /// \brief Return slot `s`'s buffer once its transfer is done (rethrowing a failed one).
+  std::byte* data(int s) {
+    await_io(ready[s]);
+    return slot[s].data();
+  }
+};
 
 /// \brief The streaming plan (gemm_stream.cpp): c = a @ b by whole-row bands moved with unbuffered I/O.
 ///

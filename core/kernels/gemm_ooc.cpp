@@ -112,40 +112,25 @@ struct Operand {
   DType dtype = DType::Float64;  ///< compute dtype of the tiles
   InPlaceBlock whole;            ///< whole-array in-place view, or data == nullptr when tiled
   TileLayout layout = TileLayout::RowMajor;
-  // Ring of two tile buffers (used when tiled): which block each holds and when its read is done.
-  PooledBuffer slot[2];
-  std::int64_t holds[2] = {-1, -1};
-  std::future<void> ready[2];
+  TileRing ring;  ///< used when tiled
 
   bool tiled() const { return whole.data == nullptr; }
 };
 
 /// The tile product's view of `block` of operand `x` held in `slot` (or in place).
 TileOperand operand_view(Operand& x, const Block& block, int slot) {
-  if (!x.tiled()) {
-    const std::int64_t item = itemsize(x.dtype);
-    const std::int64_t at = x.whole.layout == TileLayout::RowMajor ? block.r0 * x.whole.ld + block.c0
-                                                                    : block.c0 * x.whole.ld + block.r0;
-    return TileOperand{x.whole.data + at * item, x.whole.layout, x.whole.ld};
-  }
-  await_io(x.ready[slot]);  // rethrows a failed read
-  return TileOperand{x.slot[slot].data(), x.layout, x.layout == TileLayout::RowMajor ? block.nc : block.nr};
+  if (!x.tiled()) return in_place_view(x.whole, block.r0, block.c0, itemsize(x.dtype));
+  return TileOperand{x.ring.data(slot), x.layout, x.layout == TileLayout::RowMajor ? block.nc : block.nr};
 }
 
-/// Make sure block `id` of `x` is in a slot (reading it on the worker if needed), never touching
-/// slot `busy` (in use by the current product). Return the slot, or -1 for in-place operands.
+/// Make sure block `id` of `x` is in a slot (read on the worker if needed), never touching slot `busy`
+/// (in use by the current product). Return the slot, or -1 for in-place operands.
 int stage(Operand& x, std::int64_t id, const Block& block, int busy, std::size_t slot_bytes, tiles::IoWorker& io) {
   if (!x.tiled()) return -1;
-  for (int s = 0; s < 2; ++s) {
-    if (x.holds[s] == id) return s;
-  }
-  const int s = busy == 0 ? 1 : 0;
-  if (x.slot[s].data() == nullptr) x.slot[s] = MemoryGovernor::instance().acquire_tile(slot_bytes);
-  x.holds[s] = id;
   const std::int64_t ld = x.layout == TileLayout::RowMajor ? block.nc : block.nr;
-  void* dst = x.slot[s].data();
-  x.ready[s] = io.submit([&x, block, dst, ld] { tiles::read_block(*x.array, *x.lease, block, dst, ld, x.dtype, x.layout); });
-  return s;
+  return x.ring.stage(id, busy, slot_bytes, io, [&x, block, ld](std::byte* dst) {
+    tiles::read_block(*x.array, *x.lease, block, dst, ld, x.dtype, x.layout);
+  });
 }
 
 /// One step of the loop: C block (i, j), inner block p (block indices).

@@ -42,15 +42,13 @@ struct BandPlan {
   std::int64_t bm = 0, bk = 0;
 };
 
-/// One operand: in place, or streamed through a ring of two band windows.
+/// One operand: in place, or streamed through a ring of two band windows (ring.holds: band indices).
 struct Streamed {
   const Array* array = nullptr;
   const Buffer::Lease* lease = nullptr;
   InPlaceBlock whole;  ///< data == nullptr when streamed
   std::int64_t band_rows = 0;
-  PooledBuffer window[2];
-  std::int64_t holds[2] = {-1, -1};  ///< band index held by each window
-  std::future<void> ready[2];        ///< its read (or write-back) is done
+  TileRing ring;
 
   bool streamed() const { return whole.data == nullptr; }
 };
@@ -74,29 +72,15 @@ BandPlan plan_bands(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t
 /// Make sure band `id` of `x` (rows [id * band_rows, ...)) sits in a window, reading it on the worker if
 /// needed, never touching window `busy`. Return the window index.
 int stage_band(Streamed& x, std::int64_t id, int busy, tiles::IoWorker& io) {
-  for (int s = 0; s < 2; ++s) {
-    if (x.holds[s] == id) return s;
-  }
-  const int s = busy == 0 ? 1 : 0;
-  const std::int64_t rows = x.array->rows();
-  const std::int64_t r0 = id * x.band_rows, nr = std::min(x.band_rows, rows - r0);
-  if (x.window[s].data() == nullptr) {
-    x.window[s] = MemoryGovernor::instance().acquire_tile(tiles::band_window_bytes(*x.array, x.band_rows));
-  }
-  x.holds[s] = id;
-  std::byte* window = x.window[s].data();
-  x.ready[s] = io.submit([&x, r0, nr, window] { tiles::read_band(*x.array, *x.lease, r0, nr, window); });
-  return s;
+  const std::int64_t r0 = id * x.band_rows, nr = std::min(x.band_rows, x.array->rows() - r0);
+  return x.ring.stage(id, busy, tiles::band_window_bytes(*x.array, x.band_rows), io,
+                      [&x, r0, nr](std::byte* window) { tiles::read_band(*x.array, *x.lease, r0, nr, window); });
 }
 
-/// The tile operand for rows [r0, r0 + nr) x columns [c0, ...) of `x`, whose band `id` is in `slot`.
+/// The tile operand for rows [r0, ...) x columns [c0, ...) of `x`, whose band `id` is in `slot`.
 TileOperand view_of(Streamed& x, std::int64_t r0, std::int64_t c0, std::int64_t item, int slot, std::int64_t id) {
-  if (!x.streamed()) {
-    const std::int64_t at = x.whole.layout == TileLayout::RowMajor ? r0 * x.whole.ld + c0 : c0 * x.whole.ld + r0;
-    return TileOperand{x.whole.data + at * item, x.whole.layout, x.whole.ld};
-  }
-  await_io(x.ready[slot]);  // rethrows a failed read
-  const std::byte* band = tiles::band_in_window(*x.array, *x.lease, id * x.band_rows, x.window[slot].data());
+  if (!x.streamed()) return in_place_view(x.whole, r0, c0, item);
+  const std::byte* band = tiles::band_in_window(*x.array, *x.lease, id * x.band_rows, x.ring.data(slot));
   const std::int64_t ld = x.array->cols();
   return TileOperand{band + ((r0 - id * x.band_rows) * ld + c0) * item, TileLayout::RowMajor, ld};
 }
@@ -144,12 +128,12 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
     const std::int64_t r0 = i * plan.bm, nr = std::min(plan.bm, m - r0);
     if (C.streamed()) {
       cur_c ^= 1;
-      await_io(C.ready[cur_c]);  // the band it held is written back
-      if (C.window[cur_c].data() == nullptr) {
-        C.window[cur_c] = MemoryGovernor::instance().acquire_tile(tiles::band_window_bytes(c, plan.bm));
+      await_io(C.ring.ready[cur_c]);  // the band it held is written back
+      if (C.ring.slot[cur_c].data() == nullptr) {
+        C.ring.slot[cur_c] = MemoryGovernor::instance().acquire_tile(tiles::band_window_bytes(c, plan.bm));
       }
     }
-    std::byte* c_data = C.streamed() ? tiles::band_in_window(c, lease_c, r0, C.window[cur_c].data())
+    std::byte* c_data = C.streamed() ? tiles::band_in_window(c, lease_c, r0, C.ring.slot[cur_c].data())
                                      : const_cast<std::byte*>(C.whole.data) + r0 * C.whole.ld * item;
     const std::int64_t ldc = C.streamed() ? n : C.whole.ld;
     for (std::int64_t q = 0; q < kb; ++q) {
@@ -168,12 +152,12 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
       cur_b = next_b;
     }
     if (C.streamed()) {
-      const std::byte* window = C.window[cur_c].data();
-      C.ready[cur_c] = io.submit([&c, &lease_c, r0, nr, window] { tiles::write_band(c, lease_c, r0, nr, window); });
+      const std::byte* window = C.ring.slot[cur_c].data();
+      C.ring.ready[cur_c] = io.submit([&c, &lease_c, r0, nr, window] { tiles::write_band(c, lease_c, r0, nr, window); });
     }
-    if (A.streamed() && i + 1 < mb) cur_a = A.holds[0] == i + 1 ? 0 : 1;
+    if (A.streamed() && i + 1 < mb) cur_a = A.ring.holds[0] == i + 1 ? 0 : 1;
   }
-  for (auto& written : C.ready) await_io(written);
+  for (auto& written : C.ring.ready) await_io(written);
   return true;
 }
 
