@@ -105,8 +105,12 @@ void FileBuffer::read_at(std::uint64_t offset, void* dst, std::size_t n) const {
   pread_fully(fd_, dst, n, payload_offset_ + offset, path_);
 }
 
-void FileBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) {
+void FileBuffer::check_writable() const {
   if (read_only_) throw ValueError("file '" + path_ + "' is mapped read-only");
+}
+
+void FileBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) {
+  check_writable();
   check_byte_range(offset, n, size_);
   pwrite_fully(fd_, src, n, payload_offset_ + offset, path_);
 }
@@ -166,7 +170,7 @@ void FileBuffer::read_window(std::uint64_t offset, std::size_t n, std::byte* win
 }
 
 void FileBuffer::write_window(std::uint64_t offset, std::size_t n, const std::byte* window) {
-  if (read_only_) throw ValueError("file '" + path_ + "' is mapped read-only");
+  check_writable();
   check_byte_range(offset, n, size_);
   const std::byte* src = window + window_lead(offset);
   const std::uint64_t begin = payload_offset_ + offset, end = begin + n;

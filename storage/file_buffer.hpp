@@ -52,6 +52,8 @@ class FileBuffer final : public ByteStore {
  private:
   FileBuffer() = default;
   void map(bool writable);
+  /// Throw ValueError for a file loaded read-only (writes are refused before touching it).
+  void check_writable() const;
   /// The O_DIRECT descriptor of the same open file, opened on first use; -1 when not supported.
   int direct_fd() const;
 
