@@ -48,7 +48,8 @@ class ByteStore {
   // Windowed transfers for streaming kernels. A window is a caller buffer aligned to kWindowAlignment;
   // the bytes of [offset, offset + n) sit in it at window + window_lead(offset). File stores move
   // the whole aligned span with unbuffered (O_DIRECT) I/O, straight between the disk and the window:
-  // no page cache to fill, copy or reclaim. The default is read_at/write_at at that position.
+  // no page cache to fill, copy or reclaim (a read whose span is already cached copies it instead).
+  // The default is read_at/write_at at that position.
 
   /// \brief Alignment of windows and of the file spans moved through them.
   static constexpr std::size_t kWindowAlignment = 4096;

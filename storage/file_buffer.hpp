@@ -40,7 +40,8 @@ class FileBuffer final : public ByteStore {
   std::size_t window_lead(std::uint64_t offset) const noexcept override {
     return static_cast<std::size_t>((payload_offset_ + offset) % kWindowAlignment);
   }
-  /// Unbuffered when the file system allows O_DIRECT (else buffered pread into the same place).
+  /// Unbuffered when the file system allows O_DIRECT, unless every page of the span is already in the
+  /// page cache (then, and where O_DIRECT is refused, a buffered pread into the same place).
   void read_window(std::uint64_t offset, std::size_t n, std::byte* window) const override;
   /// The aligned interior goes unbuffered; the partial pages at either end, shared with
   /// neighbouring bytes that are not ours to overwrite, go through the page cache.
@@ -56,6 +57,8 @@ class FileBuffer final : public ByteStore {
   void check_writable() const;
   /// The O_DIRECT descriptor of the same open file, opened on first use; -1 when not supported.
   int direct_fd() const;
+  /// True when every page of payload bytes [offset, offset + n) is in the page cache (mincore).
+  bool in_page_cache(std::uint64_t offset, std::size_t n) const;
 
   std::string path_;
   int fd_ = -1;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 
 #include "storage/byte_store_contract.hpp"
 #include "test_support.hpp"
@@ -100,6 +101,38 @@ TEST_CASE(read_only_file_reads_windows_after_its_header_and_refuses_window_write
   byte_store_contract::Window window(4096);
   CHECK_THROWS_AS(file->write_window(0, 10, window.bytes), pycauset::ValueError,
                   { CHECK(contains(error.what(), "read-only")); });
+}
+
+TEST_CASE(windows_read_the_same_bytes_from_disk_and_from_the_page_cache) {
+  // A window read goes unbuffered unless its whole span is cached; both paths must agree.
+  const std::size_t align = pycauset::ByteStore::kWindowAlignment;
+  const std::size_t size = 5 * align + 333;
+  auto file = FileBuffer::create_spill(fresh_path(), size);
+  auto bytes = byte_store_contract::pattern(size, 77);
+  file->write_at(0, bytes.data(), size);
+  const std::pair<std::uint64_t, std::size_t> ranges[] = {{0, size}, {align - 5, 2 * align + 9}, {3 * align + 1, 100}};
+  for (bool cached : {false, true}) {
+    if (cached) {
+      std::vector<unsigned char> whole(size);
+      file->read_at(0, whole.data(), size);  // now every page is in the cache
+    } else {
+      REQUIRE(::fdatasync(file->fd()) == 0);
+      REQUIRE(::posix_fadvise(file->fd(), 0, 0, POSIX_FADV_DONTNEED) == 0);
+    }
+    for (auto [offset, n] : ranges) {
+      byte_store_contract::Window window(file->window_bytes(offset, n));
+      std::memset(window.bytes, 0, file->window_bytes(offset, n));
+      file->read_window(offset, n, window.bytes);
+      CHECK(std::memcmp(window.bytes + file->window_lead(offset), bytes.data() + offset, n) == 0);
+    }
+  }
+  // A byte written through the mapping (a dirty page) is seen by an unbuffered read of its span.
+  file->data()[2 * align + 10] = std::byte{0x5a};
+  bytes[2 * align + 10] = 0x5a;
+  REQUIRE(::posix_fadvise(file->fd(), 0, 0, POSIX_FADV_DONTNEED) == 0);
+  byte_store_contract::Window window(file->window_bytes(0, size));
+  file->read_window(0, size, window.bytes);
+  CHECK(std::memcmp(window.bytes, bytes.data(), size) == 0);
 }
 
 TEST_CASE(truncated_file_is_detected) {
