@@ -33,7 +33,7 @@ void write_into(const NodePtr& root, const Array& dst) {
   if (dtype == DType::Bool && !bits_tiles_disjoint(dst, plan)) ev.set_serial();
   const int size = itemsize(dtype);
   ev.run(plan.tile_count(), [&](detail::Worker& w, std::int64_t k) {
-    ev.prefetch(k + plan.workers);
+    ev.prefetch_ahead(k);
     const detail::Tile t = plan.tile(k);
     w.load_tile(t, w.next_task);
     std::byte* buffer = direct ? nullptr : w.output_tile(dtype);

@@ -19,7 +19,37 @@ namespace {
 
 constexpr std::int64_t kRamTileElements = 1 << 16;    // parallel grain for all-RAM expressions
 constexpr std::int64_t kFileTileElements = 1 << 19;   // 4 MiB of float64 per buffered leaf and tile
+// Bands of whole rows read unbuffered: each transfer is all the disk sees of a leaf until the next
+// one, so larger bands keep more of its queue busy. On the reference VM 16 MiB bands read the
+// four-operand chain at 1.24-1.65 GB/s, 8 MiB bands at 0.87-1.58, buffered preads at 0.74-1.24
+// (documentation/internals/expressions.md). Their buffers take at most half the budget, so that
+// arrays are not spilled just to make the bands larger.
+constexpr std::int64_t kBandTileElements = 1 << 21;
 constexpr std::size_t kRegisterBytes = kSegment * 16;  // widest element: complex128
+// Page-cache read-ahead kept in flight per leaf read in blocks (buffered pread). The disk serves many
+// outstanding requests faster than a few: on the reference VM a four-operand chain read this way at
+// 1.5-1.8 GB/s with hints one tile per worker ahead (8 MiB) and at 2.0-2.4 GB/s with 48 MiB.
+constexpr std::int64_t kHintAheadBytes = std::int64_t{48} << 20;
+
+/// Elements per tile when some leaves (and perhaps the output) are buffered, from the tile budget:
+/// per worker, registers plus two tiles per buffered leaf (current and read-ahead) and one output tile.
+/// `bands`: every buffered leaf is read in whole-row bands, which may be larger.
+std::int64_t buffered_tile_elements(int workers, std::int64_t buffered_bytes, int out_buffered_bytes, int registers,
+                                    bool bands) {
+  const std::int64_t largest = bands ? kBandTileElements : kFileTileElements;
+  const std::uint64_t per_tile_element = static_cast<std::uint64_t>(workers) * static_cast<std::uint64_t>(2 * buffered_bytes);
+  std::uint64_t wanted = per_tile_element * static_cast<std::uint64_t>(largest);
+  if (bands) {
+    const std::uint64_t half_budget = MemoryGovernor::instance().limit() / 2;
+    wanted = std::max(per_tile_element * static_cast<std::uint64_t>(kFileTileElements), std::min(wanted, half_budget));
+  }
+  const std::uint64_t granted = MemoryGovernor::instance().tile_budget(wanted);
+  const std::uint64_t registers_bytes = static_cast<std::uint64_t>(workers) * (registers + 1) * kRegisterBytes;
+  const std::uint64_t usable = granted > 2 * registers_bytes ? granted - registers_bytes : granted / 2;
+  const std::uint64_t per_element = static_cast<std::uint64_t>(2 * buffered_bytes - out_buffered_bytes);
+  const auto elements = static_cast<std::int64_t>(usable / (static_cast<std::uint64_t>(workers) * per_element));
+  return std::clamp<std::int64_t>(elements, 256, largest);
+}
 
 }  // namespace
 
@@ -39,11 +69,15 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
   const std::int64_t rows = program_.rows, cols = program_.cols;
   // Buffered leaves arrive by pread into pooled tiles (files) or need unpacking (bits).
   std::int64_t buffered_bytes = out_buffered_bytes;
-  bool transposed_leaf = false;
+  bool transposed_leaf = false, all_rows_back_to_back = true;
   for (const Array& leaf : program_.leaves) {
     const bool buffered = leaf.is_file() || leaf.dtype() == DType::Bool;
     buffered_.push_back(buffered);
     if (buffered) buffered_bytes += itemsize(leaf.dtype());
+    const bool rows_back_to_back = leaf.is_file() && leaf.dtype() != DType::Bool &&
+                                   (leaf.cols() <= 1 || leaf.col_stride() == 1) &&
+                                   (leaf.rows() <= 1 || leaf.row_stride() == leaf.cols());
+    if (buffered && !rows_back_to_back) all_rows_back_to_back = false;
     if (leaf.rows() > 1 && leaf.cols() > 1 && std::llabs(leaf.col_stride()) > std::llabs(leaf.row_stride()) &&
         leaf.row_stride() != 0) {
       transposed_leaf = true;
@@ -52,19 +86,11 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
   plan_.rows = rows;
   plan_.cols = cols;
   plan_.workers = std::max(1, get_num_threads());
-  std::int64_t elements = kRamTileElements;
-  if (buffered_bytes > 0) {
-    const std::uint64_t wanted =
-        static_cast<std::uint64_t>(plan_.workers) * static_cast<std::uint64_t>(2 * buffered_bytes) * kFileTileElements;
-    const std::uint64_t granted = MemoryGovernor::instance().tile_budget(wanted);
-    const std::uint64_t registers_bytes =
-        static_cast<std::uint64_t>(plan_.workers) * (program_.registers + 1) * kRegisterBytes;
-    const std::uint64_t usable = granted > 2 * registers_bytes ? granted - registers_bytes : granted / 2;
-    // Buffered leaves are double-buffered (current tile + read-ahead); the output tile is single.
-    const std::uint64_t per_element = static_cast<std::uint64_t>(2 * buffered_bytes - out_buffered_bytes);
-    elements = static_cast<std::int64_t>(usable / (static_cast<std::uint64_t>(plan_.workers) * per_element));
-    elements = std::clamp<std::int64_t>(elements, 256, kFileTileElements);
-  }
+  const std::int64_t elements =
+      buffered_bytes == 0
+          ? kRamTileElements
+          : buffered_tile_elements(plan_.workers, buffered_bytes, out_buffered_bytes, program_.registers,
+                                   all_rows_back_to_back && cols <= kBandTileElements);
   if (transposed_leaf) {
     // A transposed operand walks columns: square tiles keep both access patterns cache-friendly.
     std::int64_t side = std::max<std::int64_t>(16, static_cast<std::int64_t>(std::sqrt(static_cast<double>(elements))));
@@ -80,8 +106,25 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
   plan_.grid_rows = rows == 0 ? 0 : (rows + plan_.tile_rows - 1) / plan_.tile_rows;
   plan_.grid_cols = cols == 0 ? 0 : (cols + plan_.tile_cols - 1) / plan_.tile_cols;
   plan_.workers = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(plan_.workers, plan_.tile_count())));
+  int widest_file_item = 0;
+  for (const Array& leaf : program_.leaves) {
+    if (leaf.is_file()) widest_file_item = std::max(widest_file_item, itemsize(leaf.dtype()));
+  }
+  const std::int64_t leaf_tile_bytes = std::max<std::int64_t>(1, plan_.tile_rows * plan_.tile_cols * widest_file_item);
+  hint_distance_ = std::max<std::int64_t>(plan_.workers, (kHintAheadBytes + leaf_tile_bytes - 1) / leaf_tile_bytes);
   // Lease last: allocation of the output and the tile budget above may have spilled unleased buffers.
   for (const Array& leaf : program_.leaves) leases_.push_back(Buffer::lease(leaf.buffer()));
+  const bool whole_rows = plan_.tile_cols == cols;
+  for (std::size_t i = 0; i < program_.leaves.size(); ++i) {
+    const Array& leaf = program_.leaves[i];
+    banded_.push_back(buffered_[i] && whole_rows && tiles::bands_stream(leaf, leases_[i], leaf.dtype()));
+  }
+}
+
+std::size_t Evaluator::leaf_tile_bytes(std::size_t leaf) const noexcept {
+  const Array& a = program_.leaves[leaf];
+  if (banded_[leaf]) return tiles::band_window_bytes(a, plan_.tile_rows);
+  return static_cast<std::size_t>(plan_.tile_rows * plan_.tile_cols) * itemsize(a.dtype());
 }
 
 void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task) const {
@@ -115,25 +158,30 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
   if (error) std::rethrow_exception(error);
 }
 
-bool Evaluator::any_buffered() const noexcept {
-  for (bool b : buffered_) {
-    if (b) return true;
-  }
-  return false;
-}
-
-void Evaluator::prefetch(std::int64_t k) const {
-  if (k < 0 || k >= plan_.tile_count()) return;
-  const Tile t = plan_.tile(k);
+void Evaluator::prefetch(std::int64_t first, std::int64_t end) const {
+  first = std::max<std::int64_t>(first, 0);
+  end = std::min(end, plan_.tile_count());
+  if (first >= end) return;
+  const Tile a = plan_.tile(first), b = plan_.tile(end - 1);
   for (std::size_t i = 0; i < program_.leaves.size(); ++i) {
     const Array& leaf = program_.leaves[i];
-    if (!leaf.is_file() || leaf.dtype() == DType::Bool) continue;
-    const std::int64_t first = leaf.element_index(t.r0, t.c0);
-    const std::int64_t last = leaf.element_index(t.r0 + t.nr - 1, t.c0 + t.nc - 1);
-    const std::int64_t lo = std::min(first, last), hi = std::max(first, last);
+    // Banded leaves bypass the page cache: a hint would make the kernel read them a second time.
+    if (!leaf.is_file() || leaf.dtype() == DType::Bool || banded_[i]) continue;
+    const std::int64_t first_element = leaf.element_index(a.r0, a.c0);
+    const std::int64_t last_element = leaf.element_index(b.r0 + b.nr - 1, b.c0 + b.nc - 1);
+    const std::int64_t lo = std::min(first_element, last_element), hi = std::max(first_element, last_element);
     const std::int64_t bytes = (hi - lo + 1) * itemsize(leaf.dtype());
-    if (bytes > (std::int64_t{64} << 20)) continue;  // a transposed walk: the hint would be useless
+    if (bytes > 2 * kHintAheadBytes) continue;  // a transposed walk: the hint would be useless
     leases_[i].store().prefetch(static_cast<std::uint64_t>(lo) * itemsize(leaf.dtype()), static_cast<std::size_t>(bytes));
+  }
+}
+
+void Evaluator::prefetch_ahead(std::int64_t k) const {
+  // Tiles below one per worker are being read now; the kernel's own read-ahead covers them.
+  if (k == 0) {
+    prefetch(plan_.workers, hint_distance_ + 1);
+  } else {
+    prefetch(k + hint_distance_, k + hint_distance_ + 1);
   }
 }
 
@@ -150,25 +198,27 @@ Worker::Worker(const Evaluator& evaluator)
   }
   // Constants are filled once: a whole register of the scalar in the consumer's dtype.
   for (const Constant& c : p.constants) c.fill(c.bytes.data(), 0, scratch_regs_[static_cast<std::size_t>(c.reg)], kSegment);
-  const TilePlan& plan = ev_.plan();
-  const std::size_t tile_elements = static_cast<std::size_t>(plan.tile_rows * plan.tile_cols);
   leaf_tiles_.resize(p.leaves.size());
   ahead_tiles_.resize(p.leaves.size());
   sources_.resize(p.leaves.size());
+  io_.resize(p.leaves.size());
+  ahead_.resize(p.leaves.size());
   for (std::size_t i = 0; i < p.leaves.size(); ++i) {
     sources_[i].dtype = p.leaves[i].dtype();
     if (ev_.buffered(i)) {
-      const std::size_t bytes = tile_elements * itemsize(p.leaves[i].dtype());
+      const std::size_t bytes = ev_.leaf_tile_bytes(i);
       leaf_tiles_[i] = MemoryGovernor::instance().acquire_tile(bytes);
       ahead_tiles_[i] = MemoryGovernor::instance().acquire_tile(bytes);
+      io_[i] = std::make_unique<tiles::IoWorker>();
     }
   }
-  if (ev_.any_buffered()) io_ = std::make_unique<tiles::IoWorker>();
 }
 
 Worker::~Worker() {
   // The read-ahead writes into ahead_tiles_: let it finish before the buffers go back to the pool.
-  if (ahead_.valid()) ahead_.wait();
+  for (std::future<void>& reading : ahead_) {
+    if (reading.valid()) reading.wait();
+  }
 }
 
 std::byte* Worker::output_tile(DType dtype) {
@@ -180,17 +230,17 @@ std::byte* Worker::output_tile(DType dtype) {
   return out_tile_.data();
 }
 
-void Worker::read_leaves(const Tile& t, std::vector<PooledBuffer>& into) const {
-  const Program& p = ev_.program();
-  for (std::size_t i = 0; i < p.leaves.size(); ++i) {
-    if (!ev_.buffered(i)) continue;
-    const Array& leaf = p.leaves[i];
-    // Read only the distinct elements: a broadcast axis contributes one row or column.
-    const bool bcast_rows = leaf.row_stride() == 0 && t.nr > 1;
-    const bool bcast_cols = leaf.col_stride() == 0 && t.nc > 1;
-    tiles::Block block{t.r0, bcast_rows ? 1 : t.nr, t.c0, bcast_cols ? 1 : t.nc};
-    tiles::read_block(leaf, ev_.lease(i), block, into[i].data(), block.nc, leaf.dtype());
+void Worker::read_leaf(std::size_t i, const Tile& t, std::byte* into) const {
+  const Array& leaf = ev_.program().leaves[i];
+  if (ev_.banded(i)) {
+    tiles::read_band(leaf, ev_.lease(i), t.r0, t.nr, into);
+    return;
   }
+  // Read only the distinct elements: a broadcast axis contributes one row or column.
+  const bool bcast_rows = leaf.row_stride() == 0 && t.nr > 1;
+  const bool bcast_cols = leaf.col_stride() == 0 && t.nc > 1;
+  tiles::Block block{t.r0, bcast_rows ? 1 : t.nr, t.c0, bcast_cols ? 1 : t.nc};
+  tiles::read_block(leaf, ev_.lease(i), block, into, block.nc, leaf.dtype());
 }
 
 void Worker::point_sources(const Tile& t, std::vector<PooledBuffer>& from) {
@@ -204,6 +254,12 @@ void Worker::point_sources(const Tile& t, std::vector<PooledBuffer>& from) {
       s.col_stride = leaf.col_stride();
       continue;
     }
+    if (ev_.banded(i)) {
+      s.base = tiles::band_in_window(leaf, ev_.lease(i), t.r0, from[i].data());
+      s.row_stride = leaf.cols();
+      s.col_stride = 1;
+      continue;
+    }
     const bool bcast_rows = leaf.row_stride() == 0 && t.nr > 1;
     const bool bcast_cols = leaf.col_stride() == 0 && t.nc > 1;
     s.base = from[i].data();
@@ -213,23 +269,31 @@ void Worker::point_sources(const Tile& t, std::vector<PooledBuffer>& from) {
 }
 
 void Worker::load_tile(const Tile& t, std::int64_t upcoming) {
-  if (ahead_.valid()) {
-    ahead_.get();  // rethrows an I/O error of the read-ahead
-    if (ahead_index_ == t.index) {
-      std::swap(leaf_tiles_, ahead_tiles_);
-    } else {
-      read_leaves(t, leaf_tiles_);
-    }
+  bool read_ahead = false;
+  for (std::future<void>& reading : ahead_) {
+    if (!reading.valid()) continue;
+    reading.get();  // rethrows an I/O error of the read-ahead
+    read_ahead = true;
+  }
+  const std::size_t leaves = ev_.program().leaves.size();
+  if (read_ahead && ahead_index_ == t.index) {
+    std::swap(leaf_tiles_, ahead_tiles_);
   } else {
-    read_leaves(t, leaf_tiles_);
+    for (std::size_t i = 0; i < leaves; ++i) {
+      if (ev_.buffered(i)) read_leaf(i, t, leaf_tiles_[i].data());
+    }
   }
   point_sources(t, leaf_tiles_);
   ahead_index_ = -1;
-  if (io_ && upcoming >= 0 && upcoming < ev_.plan().tile_count()) {
-    // Overlap the next tile's preads with this tile's compute (double buffering per worker).
-    const Tile next = ev_.plan().tile(upcoming);
+  if (upcoming < 0 || upcoming >= ev_.plan().tile_count()) return;
+  // Overlap the next tile's reads with this tile's compute (double buffering per worker), every
+  // leaf on its own I/O thread so that all of them are in flight at once.
+  const Tile next = ev_.plan().tile(upcoming);
+  for (std::size_t i = 0; i < leaves; ++i) {
+    if (!ev_.buffered(i)) continue;
     ahead_index_ = upcoming;
-    ahead_ = io_->submit([this, next] { read_leaves(next, ahead_tiles_); });
+    std::byte* into = ahead_tiles_[i].data();
+    ahead_[i] = io_[i]->submit([this, i, next, into] { read_leaf(i, next, into); });
   }
 }
 

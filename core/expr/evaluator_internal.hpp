@@ -43,8 +43,9 @@ class Evaluator;
 /// \brief Per-thread state: registers, pooled tile buffers of buffered leaves, current tile sources.
 ///
 /// Memory: (registers x kSegment x 16 bytes) plus two tile buffers per buffered leaf (the current
-/// tile and the one being read ahead) and one for a buffered output, each tile_rows x tile_cols
-/// elements. Not thread-safe: one per worker.
+/// tile and the one being read ahead; a band window adds alignment slack) and one for a buffered
+/// output, each tile_rows x tile_cols elements. Threads: one I/O thread per buffered leaf.
+/// Not thread-safe: one per worker.
 class Worker {
  public:
   explicit Worker(const Evaluator& evaluator);
@@ -53,8 +54,9 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   /// \brief Make the leaves of `tile` addressable: RAM leaves by pointer, file-backed and bool leaves
-  ///        read (pread) into this worker's pooled tile buffers. If `upcoming` is a valid tile index,
-  ///        its buffered leaves are read ahead on a background I/O thread while this tile is computed.
+  ///        read into this worker's pooled tile buffers (bands or blocks, see Evaluator::banded). If
+  ///        `upcoming` is a valid tile index, its buffered leaves are read ahead while this tile is
+  ///        computed, each on its own I/O thread.
   void load_tile(const Tile& tile, std::int64_t upcoming = -1);
 
   /// \brief Evaluate the program for row `r` and columns [j, j + n) of the current tile (local
@@ -74,14 +76,17 @@ class Worker {
   std::vector<std::byte> scratch_;      // registers x kSegment x 16 bytes
   std::vector<void*> scratch_regs_;    // each register's own storage
   std::vector<const void*> regs_;      // where each register's values are now (own storage or a leaf)
-  void read_leaves(const Tile& t, std::vector<PooledBuffer>& into) const;
   void point_sources(const Tile& t, std::vector<PooledBuffer>& from);
+
+  void read_leaf(std::size_t leaf, const Tile& t, std::byte* into) const;
 
   std::vector<PooledBuffer> leaf_tiles_;  // one per leaf (empty for RAM pointer leaves)
   std::vector<PooledBuffer> ahead_tiles_; // the tile being read ahead
   std::vector<TileSource> sources_;
-  std::unique_ptr<tiles::IoWorker> io_;   // only when some leaf is buffered
-  std::future<void> ahead_;
+  // One I/O thread per buffered leaf: the leaves' reads of a tile are in flight together, which a
+  // shared virtual disk serves faster than one request at a time.
+  std::vector<std::unique_ptr<tiles::IoWorker>> io_;
+  std::vector<std::future<void>> ahead_;
   std::int64_t ahead_index_ = -1;
   PooledBuffer out_tile_;
 };
@@ -107,11 +112,23 @@ class Evaluator {
   ///        The GIL must already be released. Exceptions propagate (the first one wins).
   void run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task) const;
 
-  /// \brief Hint the OS to read ahead the file-backed leaves of tile `k` (no-op for RAM).
-  void prefetch(std::int64_t k) const;
+  /// \brief Hint the OS to read ahead the file-backed leaves of tiles [first, end) (no-op for RAM).
+  void prefetch(std::int64_t first, std::int64_t end) const;
+
+  /// \brief For tasks that run tiles in order: keep the tiles up to hint_distance() ahead of tile `k`
+  ///        hinted. The first task hints the whole window, every later one the tile that enters it.
+  void prefetch_ahead(std::int64_t k) const;
+
+  /// \brief How many tiles ahead of the one being computed are hinted: about kHintAheadBytes of each
+  ///        file-backed leaf, and at least one tile per worker.
+  std::int64_t hint_distance() const noexcept { return hint_distance_; }
 
   bool buffered(std::size_t leaf) const noexcept { return buffered_[leaf]; }
-  bool any_buffered() const noexcept;
+  /// \brief True when every tile of buffered `leaf` is a band of whole rows lying back to back in its
+  ///        file, read as one windowed transfer (unbuffered unless already in the page cache).
+  bool banded(std::size_t leaf) const noexcept { return banded_[leaf]; }
+  /// \brief Bytes of one tile buffer of buffered `leaf` (a band window has alignment slack).
+  std::size_t leaf_tile_bytes(std::size_t leaf) const noexcept;
   const Buffer::Lease& lease(std::size_t leaf) const noexcept { return leases_[leaf]; }
 
  private:
@@ -119,6 +136,8 @@ class Evaluator {
   TilePlan plan_;
   std::vector<Buffer::Lease> leases_;
   std::vector<bool> buffered_;
+  std::vector<bool> banded_;
+  std::int64_t hint_distance_ = 1;
 };
 
 }  // namespace pycauset::expr::detail

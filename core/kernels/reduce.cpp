@@ -212,7 +212,7 @@ ScalarValue reduce_all_typed(const expr::NodePtr& root) {
   const auto& plan = ev.plan();
   std::vector<typename R::Acc> parts(static_cast<std::size_t>(std::max<std::int64_t>(1, plan.tile_count())), R::identity());
   ev.run(plan.tile_count(), [&](expr::detail::Worker& w, std::int64_t k) {
-    ev.prefetch(k + plan.workers);
+    ev.prefetch_ahead(k);
     const expr::detail::Tile t = plan.tile(k);
     w.load_tile(t, w.next_task);
     typename R::Acc acc = R::identity();
@@ -250,7 +250,7 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
     // Partials per (column block, row), combined over column blocks in order.
     std::vector<Acc> parts(static_cast<std::size_t>(plan.grid_cols * rows), R::identity());
     ev.run(plan.tile_count(), [&](expr::detail::Worker& w, std::int64_t k) {
-      ev.prefetch(k + plan.workers);
+      ev.prefetch_ahead(k);
       const expr::detail::Tile t = plan.tile(k);
       w.load_tile(t, w.next_task);
       const std::int64_t block = k % plan.grid_cols;
@@ -274,7 +274,7 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
       const std::int64_t g = task / plan.grid_cols, block = task % plan.grid_cols;
       for (std::int64_t i = g; i < plan.grid_rows; i += groups) {
         const expr::detail::Tile t = plan.tile(i * plan.grid_cols + block);
-        ev.prefetch((i + groups) * plan.grid_cols + block);
+        ev.prefetch((i + groups) * plan.grid_cols + block, (i + groups) * plan.grid_cols + block + 1);
         w.load_tile(t, i + groups < plan.grid_rows ? (i + groups) * plan.grid_cols + block : -1);
         Acc* acc = parts.data() + g * cols + t.c0;
         for (std::int64_t r = 0; r < t.nr; ++r) {

@@ -429,3 +429,86 @@ def test_an_operand_used_twice_is_read_once(budget):
     result = np.sqrt(A * A + A.T.T)  # A.T.T is the same view again
     assert_eq(result, np.sqrt(a * a + a))
     assert pycauset._core.tile_io_stats()["bytes_read"] - before == a.nbytes
+
+
+# ------------------------------------------- file-backed leaves read in whole-row bands (page cache or not)
+
+def _evict(path):
+    """Drop a file's clean pages from the page cache (dirty ones stay until written back)."""
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def _cached_fraction(path):
+    """Fraction of a file's pages in the page cache (mincore on a private, untouched mapping)."""
+    import ctypes
+    import mmap
+    import os
+
+    size = os.path.getsize(path)
+    page = mmap.PAGESIZE
+    with open(path, "rb") as f:
+        m = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY)
+    try:
+        pages = (size + page - 1) // page
+        vec = (ctypes.c_ubyte * pages)()
+        address = ctypes.addressof(ctypes.c_char.from_buffer(m))
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.mincore(ctypes.c_void_p(address), ctypes.c_size_t(size), vec) == 0, ctypes.get_errno()
+        return sum(v & 1 for v in vec) / pages
+    finally:
+        del address  # the exported buffer must be gone before the map closes
+        m.close()
+
+
+def _direct_io_supported(path):
+    import os
+
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_DIRECT))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("dtype_name", ["float64", "float32", "complex128", "int32"])
+def test_loaded_leaves_stream_in_bands_from_disk_and_from_cache(dtype_name, tmp_path, budget):
+    # Rows of 333 elements put the bands at every offset within a page; 1001 rows leave a short last band.
+    a, b = make_array((1001, 333), dtype_name, 7), make_array((1001, 333), dtype_name, 8)
+    paths = [str(tmp_path / f"{name}.pycauset") for name in "ab"]
+    for x, path in zip((a, b), paths):
+        pycauset.save(pycauset.matrix(x), path)
+    A, B = (pycauset.load(p) for p in paths)
+    budget(1 << 20)
+    want = a * 3 - b
+    for cached in (False, True):
+        for path in paths:
+            if cached:
+                with open(path, "rb") as f:
+                    f.read()
+            else:
+                _evict(path)
+        before = pycauset._core.tile_io_stats()["bytes_streamed"]
+        assert_eq((A * 3 - B).eval(), want)
+        assert pycauset._core.tile_io_stats()["bytes_streamed"] - before == a.nbytes + b.nbytes
+        if not cached and _direct_io_supported(paths[0]):
+            # Read around the page cache (O_DIRECT): the operands did not come back into it.
+            assert _cached_fraction(paths[0]) < 0.5
+    np.testing.assert_allclose(complex(pycauset.sum(A - B)), complex((a - b).sum()), rtol=1e-9)
+
+
+def test_bands_read_past_the_page_cache_see_writes_made_through_the_mapping(budget):
+    a = np.random.default_rng(9).random((1500, 700))
+    X = to_pycauset(a, "file")  # a spill file, mapped read-write
+    X[5, 7] = 123.0
+    X[1499, 699] = -4.0
+    a[5, 7], a[1499, 699] = 123.0, -4.0
+    _evict(X.path)  # clean pages go; the dirty ones stay, so the bands are partly cached
+    budget(1 << 20)
+    assert_eq((X + 1).eval(), a + 1)
+    assert float(pycauset.sum(X * 2)) == pytest.approx(float((a * 2).sum()), rel=1e-12)
