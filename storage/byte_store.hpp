@@ -48,8 +48,12 @@ class ByteStore {
   // Windowed transfers for streaming kernels. A window is a caller buffer aligned to kWindowAlignment;
   // the bytes of [offset, offset + n) sit in it at window + window_lead(offset). File stores move
   // the whole aligned span with unbuffered (O_DIRECT) I/O, straight between the disk and the window:
-  // no page cache to fill, copy or reclaim (a read whose span is already cached copies it instead).
-  // The default is read_at/write_at at that position.
+  // no page cache to fill, copy or reclaim. The default is read_at/write_at at that position.
+
+  /// \brief For reads: whether bytes already in the page cache are copied from it (I/O-bound callers:
+  ///        memory beats the disk) or the disk is read regardless (compute-bound callers: a DMA costs
+  ///        no CPU, a copy does).
+  enum class CachedSpans { Bypass, CopyIfWhollyCached };
 
   /// \brief Alignment of windows and of the file spans moved through them.
   static constexpr std::size_t kWindowAlignment = 4096;
@@ -64,7 +68,8 @@ class ByteStore {
 
   /// \brief Fill `window` (aligned, window_bytes(offset, n) long) so that it holds [offset, offset + n)
   ///        at window + window_lead(offset). The slack around it receives neighbouring bytes.
-  virtual void read_window(std::uint64_t offset, std::size_t n, std::byte* window) const {
+  virtual void read_window(std::uint64_t offset, std::size_t n, std::byte* window,
+                           CachedSpans cached = CachedSpans::Bypass) const {
     read_at(offset, window + window_lead(offset), n);
   }
 

@@ -171,12 +171,12 @@ bool FileBuffer::in_page_cache(std::uint64_t offset, std::size_t n) const {
   return true;
 }
 
-void FileBuffer::read_window(std::uint64_t offset, std::size_t n, std::byte* window) const {
+void FileBuffer::read_window(std::uint64_t offset, std::size_t n, std::byte* window, CachedSpans cached) const {
   check_byte_range(offset, n, size_);
   if (n == 0) return;
   const std::size_t lead = window_lead(offset);
-  // Bytes already in the page cache (a file just written or read) copy faster than the disk reads them.
-  const int fd = is_aligned(window) && !in_page_cache(offset, n) ? direct_fd() : -1;
+  const bool copy_from_cache = cached == CachedSpans::CopyIfWhollyCached && in_page_cache(offset, n);
+  const int fd = is_aligned(window) && !copy_from_cache ? direct_fd() : -1;
   if (fd >= 0) {
     // The aligned span may run past the end of the file: a short final read is fine once we have ours.
     auto read = [fd](std::byte* p, std::size_t len, off_t at) { return ::pread(fd, p, len, at); };

@@ -40,9 +40,10 @@ class FileBuffer final : public ByteStore {
   std::size_t window_lead(std::uint64_t offset) const noexcept override {
     return static_cast<std::size_t>((payload_offset_ + offset) % kWindowAlignment);
   }
-  /// Unbuffered when the file system allows O_DIRECT, unless every page of the span is already in the
-  /// page cache (then, and where O_DIRECT is refused, a buffered pread into the same place).
-  void read_window(std::uint64_t offset, std::size_t n, std::byte* window) const override;
+  /// Unbuffered when the file system allows O_DIRECT (else buffered pread into the same place); with
+  /// CopyIfWhollyCached, a span whose every page is in the page cache is also a buffered pread.
+  void read_window(std::uint64_t offset, std::size_t n, std::byte* window,
+                   CachedSpans cached = CachedSpans::Bypass) const override;
   /// The aligned interior goes unbuffered; the partial pages at either end, shared with
   /// neighbouring bytes that are not ours to overwrite, go through the page cache.
   void write_window(std::uint64_t offset, std::size_t n, const std::byte* window) override;

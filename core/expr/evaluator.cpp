@@ -233,7 +233,8 @@ std::byte* Worker::output_tile(DType dtype) {
 void Worker::read_leaf(std::size_t i, const Tile& t, std::byte* into) const {
   const Array& leaf = ev_.program().leaves[i];
   if (ev_.banded(i)) {
-    tiles::read_band(leaf, ev_.lease(i), t.r0, t.nr, into);
+    // Elementwise work is I/O-bound: a band already in the page cache is copied, not read again.
+    tiles::read_band(leaf, ev_.lease(i), t.r0, t.nr, into, ByteStore::CachedSpans::CopyIfWhollyCached);
     return;
   }
   // Read only the distinct elements: a broadcast axis contributes one row or column.

@@ -195,10 +195,11 @@ std::byte* band_in_window(const Array& a, const Buffer::Lease& lease, std::int64
   return window + lease.store().window_lead(band_offset(a, r0));
 }
 
-void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window) {
+void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window,
+               ByteStore::CachedSpans cached) {
   check_block(src, Block{r0, nr, 0, src.cols()}, src.cols(), TileLayout::RowMajor);
   const std::size_t n = band_bytes(src, nr);
-  lease.store().read_window(band_offset(src, r0), n, window);
+  lease.store().read_window(band_offset(src, r0), n, window, cached);
   g_bytes_read += n;
   g_bytes_streamed += n;
 }

@@ -65,8 +65,10 @@ std::size_t band_window_bytes(const Array& a, std::int64_t nr) noexcept;
 std::byte* band_in_window(const Array& a, const Buffer::Lease& lease, std::int64_t r0, std::byte* window) noexcept;
 
 /// \brief Read rows [r0, r0 + nr) of `src` (bands_stream must hold) into `window`, a kWindowAlignment-
-///        aligned buffer of band_window_bytes(src, nr) bytes. Thread-safe.
-void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window);
+///        aligned buffer of band_window_bytes(src, nr) bytes (`cached`: see ByteStore::CachedSpans).
+///        Thread-safe.
+void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window,
+               ByteStore::CachedSpans cached = ByteStore::CachedSpans::Bypass);
 
 /// \brief Write rows [r0, r0 + nr) of `dst` (bands_stream must hold) from the band held in `window`
 ///        at band_in_window(dst, lease, r0, window). Concurrent writes of disjoint bands are safe.

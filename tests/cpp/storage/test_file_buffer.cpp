@@ -104,7 +104,8 @@ TEST_CASE(read_only_file_reads_windows_after_its_header_and_refuses_window_write
 }
 
 TEST_CASE(windows_read_the_same_bytes_from_disk_and_from_the_page_cache) {
-  // A window read goes unbuffered unless its whole span is cached; both paths must agree.
+  // With CopyIfWhollyCached a window read goes unbuffered unless its whole span is cached; both agree.
+  constexpr auto kCopy = pycauset::ByteStore::CachedSpans::CopyIfWhollyCached;
   const std::size_t align = pycauset::ByteStore::kWindowAlignment;
   const std::size_t size = 5 * align + 333;
   auto file = FileBuffer::create_spill(fresh_path(), size);
@@ -122,7 +123,7 @@ TEST_CASE(windows_read_the_same_bytes_from_disk_and_from_the_page_cache) {
     for (auto [offset, n] : ranges) {
       byte_store_contract::Window window(file->window_bytes(offset, n));
       std::memset(window.bytes, 0, file->window_bytes(offset, n));
-      file->read_window(offset, n, window.bytes);
+      file->read_window(offset, n, window.bytes, kCopy);
       CHECK(std::memcmp(window.bytes + file->window_lead(offset), bytes.data() + offset, n) == 0);
     }
   }
@@ -131,7 +132,7 @@ TEST_CASE(windows_read_the_same_bytes_from_disk_and_from_the_page_cache) {
   bytes[2 * align + 10] = 0x5a;
   REQUIRE(::posix_fadvise(file->fd(), 0, 0, POSIX_FADV_DONTNEED) == 0);
   byte_store_contract::Window window(file->window_bytes(0, size));
-  file->read_window(0, size, window.bytes);
+  file->read_window(0, size, window.bytes, kCopy);
   CHECK(std::memcmp(window.bytes, bytes.data(), size) == 0);
 }
 
