@@ -69,15 +69,14 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
   const std::int64_t rows = program_.rows, cols = program_.cols;
   // Buffered leaves arrive by pread into pooled tiles (files) or need unpacking (bits).
   std::int64_t buffered_bytes = out_buffered_bytes;
-  bool transposed_leaf = false, all_rows_back_to_back = true;
+  bool transposed_leaf = false, all_bandable = true;
   for (const Array& leaf : program_.leaves) {
     const bool buffered = leaf.is_file() || leaf.dtype() == DType::Bool;
     buffered_.push_back(buffered);
     if (buffered) buffered_bytes += itemsize(leaf.dtype());
-    const bool rows_back_to_back = leaf.is_file() && leaf.dtype() != DType::Bool &&
-                                   (leaf.cols() <= 1 || leaf.col_stride() == 1) &&
-                                   (leaf.rows() <= 1 || leaf.row_stride() == leaf.cols());
-    if (buffered && !rows_back_to_back) all_rows_back_to_back = false;
+    // What tiles::bands_stream will confirm once the leaf is leased (below).
+    const bool bandable = leaf.is_file() && leaf.dtype() != DType::Bool && tiles::rows_back_to_back(leaf);
+    if (buffered && !bandable) all_bandable = false;
     if (leaf.rows() > 1 && leaf.cols() > 1 && std::llabs(leaf.col_stride()) > std::llabs(leaf.row_stride()) &&
         leaf.row_stride() != 0) {
       transposed_leaf = true;
@@ -90,7 +89,7 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
       buffered_bytes == 0
           ? kRamTileElements
           : buffered_tile_elements(plan_.workers, buffered_bytes, out_buffered_bytes, program_.registers,
-                                   all_rows_back_to_back && cols <= kBandTileElements);
+                                   all_bandable && cols <= kBandTileElements);
   if (transposed_leaf) {
     // A transposed operand walks columns: square tiles keep both access patterns cache-friendly.
     std::int64_t side = std::max<std::int64_t>(16, static_cast<std::int64_t>(std::sqrt(static_cast<double>(elements))));

@@ -169,9 +169,12 @@ InPlaceBlock in_place_block(const Array& a, const Buffer::Lease& lease, const Bl
   return out;
 }
 
+bool rows_back_to_back(const Array& a) noexcept {
+  return (a.cols() <= 1 || a.col_stride() == 1) && (a.rows() <= 1 || a.row_stride() == a.cols());
+}
+
 bool bands_stream(const Array& a, const Buffer::Lease& lease, DType want) noexcept {
-  return lease.store().is_file() && a.dtype() == want && a.dtype() != DType::Bool &&
-         (a.cols() <= 1 || a.col_stride() == 1) && (a.rows() <= 1 || a.row_stride() == a.cols());
+  return lease.store().is_file() && a.dtype() == want && a.dtype() != DType::Bool && rows_back_to_back(a);
 }
 
 namespace {

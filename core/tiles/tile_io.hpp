@@ -54,8 +54,11 @@ void write_block(const Array& dst, const Buffer::Lease& lease, const Block& bloc
 // are one run of bytes, moved with a single unbuffered transfer through a window (see
 // ByteStore::read_window): the streaming kernels' way to read and write without the page cache.
 
+/// \brief Return true when the rows of `a` lie back to back (row-major, no gaps between rows).
+bool rows_back_to_back(const Array& a) noexcept;
+
 /// \brief Return true when `a` is file-backed, of dtype `want` (not bool), and its rows lie back to
-///        back in the file (row-major, no gaps), so that every band of whole rows is one run.
+///        back in the file, so that every band of whole rows is one run.
 bool bands_stream(const Array& a, const Buffer::Lease& lease, DType want) noexcept;
 
 /// \brief Return the window size (bytes) that holds any band of `nr` rows of `a`.
