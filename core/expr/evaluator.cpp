@@ -269,14 +269,12 @@ void Worker::point_sources(const Tile& t, std::vector<PooledBuffer>& from) {
 }
 
 void Worker::load_tile(const Tile& t, std::int64_t upcoming) {
-  bool read_ahead = false;
   for (std::future<void>& reading : ahead_) {
-    if (!reading.valid()) continue;
-    reading.get();  // rethrows an I/O error of the read-ahead
-    read_ahead = true;
+    if (reading.valid()) reading.get();  // rethrows an I/O error of the read-ahead
   }
   const std::size_t leaves = ev_.program().leaves.size();
-  if (read_ahead && ahead_index_ == t.index) {
+  // ahead_index_ names the tile whose reads were queued (set only when some leaf was queued).
+  if (ahead_index_ == t.index) {
     std::swap(leaf_tiles_, ahead_tiles_);
   } else {
     for (std::size_t i = 0; i < leaves; ++i) {

@@ -454,15 +454,16 @@ def _cached_fraction(path):
     page = mmap.PAGESIZE
     with open(path, "rb") as f:
         m = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY)
+    first_byte = ctypes.c_char.from_buffer(m)  # exports the map's buffer: released before m.close()
     try:
         pages = (size + page - 1) // page
         vec = (ctypes.c_ubyte * pages)()
-        address = ctypes.addressof(ctypes.c_char.from_buffer(m))
         libc = ctypes.CDLL(None, use_errno=True)
-        assert libc.mincore(ctypes.c_void_p(address), ctypes.c_size_t(size), vec) == 0, ctypes.get_errno()
+        address = ctypes.c_void_p(ctypes.addressof(first_byte))
+        assert libc.mincore(address, ctypes.c_size_t(size), vec) == 0, ctypes.get_errno()
         return sum(v & 1 for v in vec) / pages
     finally:
-        del address  # the exported buffer must be gone before the map closes
+        del first_byte
         m.close()
 
 
