@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "core/expr/evaluator_internal.hpp"
-#include "core/tiles/tile_io.hpp"
 
 namespace pycauset::expr {
 
@@ -28,7 +27,8 @@ void write_into(const NodePtr& root, const Array& dst) {
   const DType dtype = dst.dtype();
   const bool direct = !dst.is_file() && dtype != DType::Bool && dst.col_stride() == 1;
   Buffer::Lease out_lease = Buffer::lease(dst.buffer());
-  detail::Evaluator ev(compile(root, dtype, /*output=*/true), direct ? 0 : itemsize(dtype), dtype == DType::Bool);
+  const detail::BufferedOutput buffered{dst, &out_lease};
+  detail::Evaluator ev(compile(root, dtype, /*output=*/true), direct ? nullptr : &buffered);
   const detail::TilePlan& plan = ev.plan();
   if (dtype == DType::Bool && !bits_tiles_disjoint(dst, plan)) ev.set_serial();
   const int size = itemsize(dtype);
@@ -36,7 +36,7 @@ void write_into(const NodePtr& root, const Array& dst) {
     ev.prefetch_ahead(k);
     const detail::Tile t = plan.tile(k);
     w.load_tile(t, w.next_task);
-    std::byte* buffer = direct ? nullptr : w.output_tile(dtype);
+    std::byte* buffer = direct ? nullptr : w.output_tile(t);
     for (std::int64_t r = 0; r < t.nr; ++r) {
       for (std::int64_t j = 0; j < t.nc; j += kSegment) {
         const std::int64_t n = std::min(kSegment, t.nc - j);
@@ -45,7 +45,7 @@ void write_into(const NodePtr& root, const Array& dst) {
         w.run_segment(r, j, n, out);
       }
     }
-    if (!direct) tiles::write_block(dst, out_lease, tiles::Block{t.r0, t.nr, t.c0, t.nc}, buffer, t.nc, dtype);
+    if (!direct) w.write_output(t);  // written behind, while the next tile is computed
   });
 }
 

@@ -31,11 +31,11 @@ constexpr std::size_t kRegisterBytes = kSegment * 16;  // widest element: comple
 // 1.5-1.8 GB/s with hints one tile per worker ahead (8 MiB) and at 2.0-2.4 GB/s with 48 MiB.
 constexpr std::int64_t kHintAheadBytes = std::int64_t{48} << 20;
 
-/// Elements per tile when some leaves (and perhaps the output) are buffered, from the tile budget:
-/// per worker, registers plus two tiles per buffered leaf (current and read-ahead) and one output tile.
+/// Elements per tile when some leaves (or the output) are buffered, from the tile budget: per worker,
+/// registers plus two tiles per buffered leaf (current and read-ahead) and two for a buffered output
+/// (computed into and written behind). `buffered_bytes`: bytes per element of all of them, once each.
 /// `bands`: every buffered leaf is read in whole-row bands, which may be larger.
-std::int64_t buffered_tile_elements(int workers, std::int64_t buffered_bytes, int out_buffered_bytes, int registers,
-                                    bool bands) {
+std::int64_t buffered_tile_elements(int workers, std::int64_t buffered_bytes, int registers, bool bands) {
   const std::int64_t largest = bands ? kBandTileElements : kFileTileElements;
   const std::uint64_t per_tile_element = static_cast<std::uint64_t>(workers) * static_cast<std::uint64_t>(2 * buffered_bytes);
   std::uint64_t wanted = per_tile_element * static_cast<std::uint64_t>(largest);
@@ -46,8 +46,7 @@ std::int64_t buffered_tile_elements(int workers, std::int64_t buffered_bytes, in
   const std::uint64_t granted = MemoryGovernor::instance().tile_budget(wanted);
   const std::uint64_t registers_bytes = static_cast<std::uint64_t>(workers) * (registers + 1) * kRegisterBytes;
   const std::uint64_t usable = granted > 2 * registers_bytes ? granted - registers_bytes : granted / 2;
-  const std::uint64_t per_element = static_cast<std::uint64_t>(2 * buffered_bytes - out_buffered_bytes);
-  const auto elements = static_cast<std::int64_t>(usable / (static_cast<std::uint64_t>(workers) * per_element));
+  const auto elements = static_cast<std::int64_t>(usable / per_tile_element);
   return std::clamp<std::int64_t>(elements, 256, largest);
 }
 
@@ -64,11 +63,11 @@ Tile TilePlan::tile(std::int64_t k) const noexcept {
   return t;
 }
 
-Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
-    : program_(std::move(program)) {
+Evaluator::Evaluator(Program program, const BufferedOutput* output) : program_(std::move(program)) {
   const std::int64_t rows = program_.rows, cols = program_.cols;
+  const bool bit_output = output != nullptr && output->array.dtype() == DType::Bool;
   // Buffered leaves arrive by pread into pooled tiles (files) or need unpacking (bits).
-  std::int64_t buffered_bytes = out_buffered_bytes;
+  std::int64_t buffered_bytes = output != nullptr ? itemsize(output->array.dtype()) : 0;
   bool transposed_leaf = false, all_bandable = true;
   for (const Array& leaf : program_.leaves) {
     const bool buffered = leaf.is_file() || leaf.dtype() == DType::Bool;
@@ -88,7 +87,7 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
   const std::int64_t elements =
       buffered_bytes == 0
           ? kRamTileElements
-          : buffered_tile_elements(plan_.workers, buffered_bytes, out_buffered_bytes, program_.registers,
+          : buffered_tile_elements(plan_.workers, buffered_bytes, program_.registers,
                                    all_bandable && cols <= kBandTileElements);
   if (transposed_leaf) {
     // A transposed operand walks columns: square tiles keep both access patterns cache-friendly.
@@ -118,6 +117,15 @@ Evaluator::Evaluator(Program program, int out_buffered_bytes, bool bit_output)
     const Array& leaf = program_.leaves[i];
     banded_.push_back(buffered_[i] && whole_rows && tiles::bands_stream(leaf, leases_[i], leaf.dtype()));
   }
+  if (output != nullptr) {
+    output_ = *output;
+    output_banded_ = whole_rows && tiles::bands_stream(output->array, *output->lease, output->array.dtype());
+  }
+}
+
+std::size_t Evaluator::output_tile_bytes() const noexcept {
+  if (output_banded_) return tiles::band_window_bytes(output_->array, plan_.tile_rows);
+  return static_cast<std::size_t>(plan_.tile_rows * plan_.tile_cols) * itemsize(output_->array.dtype());
 }
 
 std::size_t Evaluator::leaf_tile_bytes(std::size_t leaf) const noexcept {
@@ -143,6 +151,7 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
         task(worker, t);
         t = following;
       }
+      worker.finish();
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex);
       if (!error) error = std::current_exception();
@@ -214,19 +223,42 @@ Worker::Worker(const Evaluator& evaluator)
 }
 
 Worker::~Worker() {
-  // The read-ahead writes into ahead_tiles_: let it finish before the buffers go back to the pool.
+  // The read-ahead fills ahead_tiles_ and the writer drains out_tiles_: let both finish before the
+  // buffers go back to the pool (after a failure; normally finish() has waited already).
   for (std::future<void>& reading : ahead_) {
     if (reading.valid()) reading.wait();
   }
+  for (std::future<void>& writing : out_written_) {
+    if (writing.valid()) writing.wait();
+  }
 }
 
-std::byte* Worker::output_tile(DType dtype) {
-  const TilePlan& plan = ev_.plan();
-  if (out_tile_.data() == nullptr) {
-    out_tile_ = MemoryGovernor::instance().acquire_tile(static_cast<std::size_t>(plan.tile_rows * plan.tile_cols) *
-                                                        itemsize(dtype));
-  }
-  return out_tile_.data();
+std::byte* Worker::output_tile(const Tile& t) {
+  tiles::await_io(out_written_[out_current_]);  // the buffer is free again (rethrows a failed write)
+  PooledBuffer& buffer = out_tiles_[out_current_];
+  if (buffer.data() == nullptr) buffer = MemoryGovernor::instance().acquire_tile(ev_.output_tile_bytes());
+  const BufferedOutput& out = *ev_.output();
+  return ev_.output_banded() ? tiles::band_in_window(out.array, *out.lease, t.r0, buffer.data()) : buffer.data();
+}
+
+void Worker::write_output(const Tile& t) {
+  if (!writer_) writer_ = std::make_unique<tiles::IoWorker>();
+  const BufferedOutput& out = *ev_.output();
+  const std::byte* buffer = out_tiles_[out_current_].data();
+  const bool band = ev_.output_banded();
+  out_written_[out_current_] = writer_->submit([&out, t, buffer, band] {
+    if (band) {
+      tiles::write_band(out.array, *out.lease, t.r0, t.nr, buffer);
+    } else {
+      tiles::write_block(out.array, *out.lease, tiles::Block{t.r0, t.nr, t.c0, t.nc}, buffer, t.nc,
+                         out.array.dtype());
+    }
+  });
+  out_current_ ^= 1;
+}
+
+void Worker::finish() {
+  for (std::future<void>& writing : out_written_) tiles::await_io(writing);
 }
 
 void Worker::read_leaf(std::size_t i, const Tile& t, std::byte* into) const {
@@ -269,9 +301,7 @@ void Worker::point_sources(const Tile& t, std::vector<PooledBuffer>& from) {
 }
 
 void Worker::load_tile(const Tile& t, std::int64_t upcoming) {
-  for (std::future<void>& reading : ahead_) {
-    if (reading.valid()) reading.get();  // rethrows an I/O error of the read-ahead
-  }
+  for (std::future<void>& reading : ahead_) tiles::await_io(reading);  // rethrows an error of the read-ahead
   const std::size_t leaves = ev_.program().leaves.size();
   // ahead_index_ names the tile whose reads were queued (set only when some leaf was queued).
   if (ahead_index_ == t.index) {

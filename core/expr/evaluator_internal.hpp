@@ -5,6 +5,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/buffer.hpp"
@@ -38,13 +39,21 @@ struct TilePlan {
   Tile tile(std::int64_t k) const noexcept;
 };
 
+/// \brief The target of an evaluation whose output tiles are buffered (a file-backed, bit-packed or
+///        strided target): each worker computes a tile into a pooled buffer and writes it behind.
+struct BufferedOutput {
+  Array array;                           ///< the target view
+  const Buffer::Lease* lease = nullptr;  ///< leases array.buffer() for the whole evaluation
+};
+
 class Evaluator;
 
 /// \brief Per-thread state: registers, pooled tile buffers of buffered leaves, current tile sources.
 ///
 /// Memory: (registers x kSegment x 16 bytes) plus two tile buffers per buffered leaf (the current
-/// tile and the one being read ahead; a band window adds alignment slack) and one for a buffered
-/// output, each tile_rows x tile_cols elements. Threads: one I/O thread per buffered leaf.
+/// tile and the one being read ahead; a band window adds alignment slack) and two for a buffered
+/// output (the tile being computed and the one being written), each tile_rows x tile_cols elements.
+/// Threads: one I/O thread per buffered leaf and one writer for a buffered output.
 /// Not thread-safe: one per worker.
 class Worker {
  public:
@@ -64,8 +73,18 @@ class Worker {
   ///        step writes to `out` instead, which is returned.
   const void* run_segment(std::int64_t r, std::int64_t j, std::int64_t n, void* out);
 
-  /// \brief Return a pooled buffer of tile_rows x tile_cols elements of `dtype` (for outputs, lazily made).
-  std::byte* output_tile(DType dtype);
+  /// \brief Return where to compute the output of `tile` (row-major, row stride tile.nc): one of this
+  ///        worker's two pooled output buffers, once the write that last used it has finished (its
+  ///        error, if any, is rethrown here). Only for evaluators with a BufferedOutput.
+  std::byte* output_tile(const Tile& tile);
+
+  /// \brief Queue the write of the output just computed into output_tile(tile) on this worker's writer
+  ///        thread, so that it overlaps the next tile's compute, and switch to the other buffer. A
+  ///        banded output (Evaluator::output_banded) is written unbuffered, anything else by write_block.
+  void write_output(const Tile& tile);
+
+  /// \brief Wait for the queued output writes; rethrow the first error. Evaluator::run calls it.
+  void finish();
 
   /// \brief The task this worker will run after the current one (-1: none), set by Evaluator::run so
   ///        that tasks equal to tiles can read their successor ahead.
@@ -88,7 +107,11 @@ class Worker {
   std::vector<std::unique_ptr<tiles::IoWorker>> io_;
   std::vector<std::future<void>> ahead_;
   std::int64_t ahead_index_ = -1;
-  PooledBuffer out_tile_;
+  // Output tiles double-buffered: one is computed into while the writer stores the other.
+  PooledBuffer out_tiles_[2];
+  std::future<void> out_written_[2];
+  int out_current_ = 0;
+  std::unique_ptr<tiles::IoWorker> writer_;
 };
 
 /// \brief Leases the operands of a compiled program, plans tiles and runs tasks on TBB workers.
@@ -98,9 +121,10 @@ class Worker {
 /// budget plus O(tiles) however large the file-backed operands are.
 class Evaluator {
  public:
-  /// \brief `out_buffered_bytes`: bytes per element of a buffered output tile (0 if none);
-  ///        `bit_output`: round tile rows to multiples of 8 so that packed-bit tiles own whole bytes.
-  Evaluator(Program program, int out_buffered_bytes, bool bit_output = false);
+  /// \brief `output`: the target when output tiles are buffered (nullptr for reductions and for
+  ///        targets written in place); a bool target gets tile rows in multiples of 8, so that
+  ///        packed-bit tiles own whole bytes.
+  explicit Evaluator(Program program, const BufferedOutput* output = nullptr);
 
   const Program& program() const noexcept { return program_; }
   const TilePlan& plan() const noexcept { return plan_; }
@@ -131,12 +155,22 @@ class Evaluator {
   std::size_t leaf_tile_bytes(std::size_t leaf) const noexcept;
   const Buffer::Lease& lease(std::size_t leaf) const noexcept { return leases_[leaf]; }
 
+  /// \brief The buffered output target, or nullptr.
+  const BufferedOutput* output() const noexcept { return output_ ? &*output_ : nullptr; }
+  /// \brief True when every output tile is a band of whole rows lying back to back in a file, written
+  ///        as one unbuffered transfer from warm pooled memory (no page cache to fill first).
+  bool output_banded() const noexcept { return output_banded_; }
+  /// \brief Bytes of one output tile buffer (a band window has alignment slack).
+  std::size_t output_tile_bytes() const noexcept;
+
  private:
   Program program_;
   TilePlan plan_;
   std::vector<Buffer::Lease> leases_;
   std::vector<bool> buffered_;
   std::vector<bool> banded_;
+  std::optional<BufferedOutput> output_;
+  bool output_banded_ = false;
   std::int64_t hint_distance_ = 1;
 };
 

@@ -37,9 +37,6 @@ TileProduct integer_tile_product(DType dtype) noexcept;
 /// \brief Split `extent` into equal blocks of at most `limit`; return their size (no thin remainder block).
 std::int64_t balanced(std::int64_t extent, std::int64_t limit);
 
-/// \brief Wait for an I/O job (rethrowing its exception), counting the time as I/O the pipeline did not hide.
-void await_io(std::future<void>& job);
-
 /// \brief The tile operand for element (r0, c0) of an operand used in place (`whole`: its whole-array view).
 inline TileOperand in_place_view(const tiles::InPlaceBlock& whole, std::int64_t r0, std::int64_t c0, std::int64_t item) {
   const std::int64_t at = whole.layout == tiles::TileLayout::RowMajor ? r0 * whole.ld + c0 : c0 * whole.ld + r0;
@@ -71,7 +68,7 @@ struct TileRing {
 
   /// \brief Return slot `s`'s buffer once its transfer is done (rethrowing a failed one).
   std::byte* data(int s) {
-    await_io(ready[s]);
+    tiles::await_io(ready[s]);
     return slot[s].data();
   }
 };

@@ -22,7 +22,6 @@
 // makes exactly one tile product: with RAM operands and result, one BLAS call on the RAM buffers
 // (the direct path).
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <future>
 #include <vector>
@@ -147,16 +146,6 @@ std::int64_t balanced(std::int64_t extent, std::int64_t limit) {
   return std::max<std::int64_t>(1, (extent + count - 1) / count);
 }
 
-void await_io(std::future<void>& job) {
-  if (!job.valid()) return;
-  if (job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    auto t0 = std::chrono::steady_clock::now();
-    job.wait();
-    tiles::add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  job.get();
-}
-
 void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgress& progress) {
   const std::int64_t m = a.rows(), k = a.cols(), n = b.cols();
   const DType dtype = c.dtype();
@@ -258,7 +247,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     if (c_tiled) {
       if (step.first_p) {
         c_current ^= 1;
-        await_io(c_written[c_current]);  // its previous block is on disk
+        tiles::await_io(c_written[c_current]);  // its previous block is on disk
         if (c_slot[c_current].data() == nullptr) c_slot[c_current] = MemoryGovernor::instance().acquire_tile(bytes_c);
       }
       c_data = c_slot[c_current].data();
@@ -284,7 +273,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     cur_a = next_a;
     cur_b = next_b;
   }
-  for (auto& written : c_written) await_io(written);
+  for (auto& written : c_written) tiles::await_io(written);
 }
 
 }  // namespace pycauset::detail

@@ -128,7 +128,7 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
     const std::int64_t r0 = i * plan.bm, nr = std::min(plan.bm, m - r0);
     if (C.streamed()) {
       cur_c ^= 1;
-      await_io(C.ring.ready[cur_c]);  // the band it held is written back
+      tiles::await_io(C.ring.ready[cur_c]);  // the band it held is written back
       if (C.ring.slot[cur_c].data() == nullptr) {
         C.ring.slot[cur_c] = MemoryGovernor::instance().acquire_tile(tiles::band_window_bytes(c, plan.bm));
       }
@@ -157,7 +157,7 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
     }
     if (A.streamed() && i + 1 < mb) cur_a = A.ring.holds[0] == i + 1 ? 0 : 1;
   }
-  for (auto& written : C.ring.ready) await_io(written);
+  for (auto& written : C.ring.ready) tiles::await_io(written);
   return true;
 }
 

@@ -208,7 +208,7 @@ ScalarValue reduce_all_typed(const expr::NodePtr& root) {
   using R = Reducer<Op, D>;
   using T = tile_t<D>;
   const DType out_dtype = reduce_result_dtype(Op, dtype_traits<D>::id);
-  expr::detail::Evaluator ev(expr::compile(root, root->dtype(), false), 0);
+  expr::detail::Evaluator ev(expr::compile(root, root->dtype(), false));
   const auto& plan = ev.plan();
   std::vector<typename R::Acc> parts(static_cast<std::size_t>(std::max<std::int64_t>(1, plan.tile_count())), R::identity());
   ev.run(plan.tile_count(), [&](expr::detail::Worker& w, std::int64_t k) {
@@ -241,7 +241,7 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
   using T = tile_t<D>;
   using Acc = typename R::Acc;
   const DType out_dtype = reduce_result_dtype(Op, dtype_traits<D>::id);
-  expr::detail::Evaluator ev(expr::compile(root, root->dtype(), false), 0);
+  expr::detail::Evaluator ev(expr::compile(root, root->dtype(), false));
   const auto& plan = ev.plan();
   const std::int64_t rows = root->rows(), cols = root->cols();
   const std::int64_t length = axis == 0 ? cols : rows;

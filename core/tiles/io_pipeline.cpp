@@ -1,10 +1,13 @@
-// IoWorker: a std::thread draining a FIFO of packaged tasks.
+// IoWorker: a std::thread draining a FIFO of packaged tasks; await_io: waiting on one, counted.
 #include "core/tiles/io_pipeline.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include "core/tiles/tile_io.hpp"
 
 namespace pycauset::tiles {
 
@@ -58,5 +61,15 @@ IoWorker::IoWorker() : impl_(std::make_unique<Impl>()) {}
 IoWorker::~IoWorker() = default;
 
 std::future<void> IoWorker::submit(std::function<void()> job) { return impl_->submit(std::move(job)); }
+
+void await_io(std::future<void>& job) {
+  if (!job.valid()) return;
+  if (job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    const auto t0 = std::chrono::steady_clock::now();
+    job.wait();
+    add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  job.get();
+}
 
 }  // namespace pycauset::tiles

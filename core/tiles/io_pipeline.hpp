@@ -32,4 +32,8 @@ class IoWorker {
   std::unique_ptr<Impl> impl_;
 };
 
+/// \brief Wait for an I/O job (no-op if `job` holds no state) and rethrow its exception, counting the
+///        time spent waiting as I/O the pipeline did not hide (tile_io_stats().wait_seconds).
+void await_io(std::future<void>& job);
+
 }  // namespace pycauset::tiles

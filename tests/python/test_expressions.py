@@ -494,9 +494,13 @@ def test_loaded_leaves_stream_in_bands_from_disk_and_from_cache(dtype_name, tmp_
                     f.read()
             else:
                 _evict(path)
-        before = pycauset._core.tile_io_stats()["bytes_streamed"]
-        assert_eq((A * 3 - B).eval(), want)
-        assert pycauset._core.tile_io_stats()["bytes_streamed"] - before == a.nbytes + b.nbytes
+        before = pycauset._core.tile_io_stats()
+        result = (A * 3 - B).eval()
+        after = pycauset._core.tile_io_stats()
+        assert result.storage == "file"  # over the budget: its bands are written behind, unbuffered too
+        assert after["bytes_streamed"] - before["bytes_streamed"] == a.nbytes + b.nbytes + result.nbytes
+        assert after["bytes_written"] - before["bytes_written"] == result.nbytes
+        assert_eq(result, want)
         if not cached and _direct_io_supported(paths[0]):
             # Read around the page cache (O_DIRECT): the operands did not come back into it.
             assert _cached_fraction(paths[0]) < 0.5
@@ -513,3 +517,67 @@ def test_bands_read_past_the_page_cache_see_writes_made_through_the_mapping(budg
     budget(1 << 20)
     assert_eq((X + 1).eval(), a + 1)
     assert float(pycauset.sum(X * 2)) == pytest.approx(float((a * 2).sum()), rel=1e-12)
+
+
+# ------------------------------------------------- outputs in files: computed into pooled tiles, written behind
+
+@pytest.mark.parametrize("target", ["whole", "transposed", "column_slice"])
+def test_in_place_into_a_file_backed_target_under_a_tiny_budget(target, budget):
+    """Each worker writes its tiles behind the compute: whole rows as bands, other views as blocks."""
+    a = make_array((900, 517), "float64", 1)  # 900 rows of 517: bands start at every offset within a page
+    X = to_pycauset(a, "file")
+    budget(1 << 20)
+    expected = a.copy()
+    before = pycauset._core.tile_io_stats()
+    if target == "whole":
+        X += 2.5
+        expected += 2.5
+    elif target == "transposed":
+        view = X.T
+        view *= 3
+        expected *= 3
+    else:
+        view = X[:, 3:400]
+        view -= 7
+        expected[:, 3:400] -= 7
+    after = pycauset._core.tile_io_stats()
+    assert X.storage == "file"
+    written = after["bytes_written"] - before["bytes_written"]
+    if target == "whole":  # read and written in bands, in place: the same file both ways
+        assert after["bytes_streamed"] - before["bytes_streamed"] == 2 * a.nbytes
+        assert written == a.nbytes
+    elif target == "column_slice":  # one pwrite per row run of the slice
+        assert written == a[:, 3:400].nbytes
+    # (transposed: a block's runs are single elements, stored through the mapping, not counted)
+    assert_eq(X, expected)
+
+
+def test_a_failed_write_behind_raises_oserror():
+    """A write that fails on the writer thread (here: past the file-size limit) surfaces as OSError."""
+    import errno
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import json, resource
+import numpy as np, pycauset
+X = pycauset.zeros((512, 512))                  # 2 MiB, created before the limits below
+pycauset.set_memory_limit(1 << 20)
+X += 1                                          # moves X to a spill file and writes it there
+assert X.storage == "file"
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    X += 1                                      # bands beyond 1 MiB cannot be written
+except OSError as e:
+    print(json.dumps({"errno": e.errno, "message": str(e)}))
+else:
+    print(json.dumps({"errno": None}))
+"""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["errno"] == errno.EFBIG, result
+    assert "file-size limit" in result["message"]
