@@ -9,7 +9,9 @@ run when we are root. The disk's sequential read bandwidth is measured on the ch
 before and after every timed run (one buffered stream; one per file at once, in 8 MiB and in 2 MiB reads;
 and unbuffered reads with 8 requests in flight into huge-page buffers; the highest counts), and
 each run's operand throughput is reported as a fraction of the mean of its two neighbours (median over
-runs, with the range).
+runs, with the range). The result has to be written to the same disk, so each chain is also compared
+with its I/O floor, measured at the same times: the same unbuffered reads issued together with an
+unbuffered write of a result-sized file, no compute.
 
     python benchmarks/expressions.py --quick          # CI: seconds
     python benchmarks/expressions.py                  # by hand: N = 8192, out of core: operands 4x a 512 MiB budget
@@ -109,7 +111,8 @@ def _read_rate(paths, concurrently: bool, chunk: int = 8 << 20) -> float:
 
 
 _UNBUFFERED_STREAMS, _UNBUFFERED_CHUNK = 8, 16 << 20
-_unbuffered_windows: list = []  # page-aligned, kept warm across measurements (like pycauset's pool)
+_WRITE_STREAMS = 4  # writers of the I/O floor's result-sized file
+_windows: list = []  # page-aligned, kept warm across measurements (like pycauset's pool)
 
 
 def _huge_page_window(size: int):
@@ -129,50 +132,89 @@ def _huge_page_window(size: int):
     return block, window
 
 
-def _unbuffered_read_rate(paths) -> float | None:
-    """Bytes/s reading the files with O_DIRECT: 8 threads with 16 MiB requests in flight, spread over the
-    files, into reused buffers. None where the file system refuses O_DIRECT."""
-    if not _unbuffered_windows:
-        for _ in range(_UNBUFFERED_STREAMS):
-            _unbuffered_windows.append(_huge_page_window(_UNBUFFERED_CHUNK))
+def _harness_window_bytes() -> int:
+    """Anonymous memory the harness itself holds in its unbuffered reference buffers (touched)."""
+    return len(_windows) * _UNBUFFERED_CHUNK
+
+
+def _unbuffered_io_seconds(read_paths, write_path=None, write_bytes=0) -> float | None:
+    """Seconds to read the files with O_DIRECT (8 threads, 16 MiB requests spread over the files) while,
+    at the same time, writing `write_bytes` to a fresh preallocated `write_path` with O_DIRECT (4 threads,
+    removed afterwards), all into or out of reused huge-page buffers. None where the file system
+    refuses O_DIRECT."""
+    writers = _WRITE_STREAMS if write_path else 0
+    while len(_windows) < _UNBUFFERED_STREAMS + writers:
+        _windows.append(_huge_page_window(_UNBUFFERED_CHUNK))
+    fds, out = [], None
     try:
-        fds = [os.open(p, os.O_RDONLY | os.O_DIRECT) for p in paths]
+        for p in read_paths:
+            fds.append(os.open(p, os.O_RDONLY | os.O_DIRECT))
+        if write_path:
+            out = os.open(write_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_DIRECT, 0o600)
+            os.posix_fallocate(out, 0, -(-write_bytes // 4096) * 4096)  # as pycauset reserves a spill file
     except OSError:
+        for fd in fds + ([out] if out is not None else []):
+            os.close(fd)
+        if out is not None:
+            os.unlink(write_path)
         return None
     sizes = [os.fstat(fd).st_size for fd in fds]
-    chunks = [(f, at) for at in range(0, max(sizes), _UNBUFFERED_CHUNK) for f in range(len(fds)) if at < sizes[f]]
-    cursor, lock, totals = [0], threading.Lock(), [0] * _UNBUFFERED_STREAMS
+    reads = [(fds[f], at) for at in range(0, max(sizes), _UNBUFFERED_CHUNK) for f in range(len(fds)) if at < sizes[f]]
+    writes = [(out, at) for at in range(0, write_bytes, _UNBUFFERED_CHUNK)]
 
-    def stream(i):
+    def stream(jobs, cursor, lock, window, write):
         while True:
             with lock:
                 k = cursor[0]
                 cursor[0] += 1
-            if k >= len(chunks):
+            if k >= len(jobs):
                 return
-            f, at = chunks[k]
-            totals[i] += os.preadv(fds[f], [_unbuffered_windows[i][1]], at)
+            fd, at = jobs[k]
+            if write:  # whole pages: O_DIRECT moves multiples of the block size
+                n = min(_UNBUFFERED_CHUNK, -(-(write_bytes - at) // 4096) * 4096)
+                os.pwritev(fd, [window[:n]], at)
+            else:
+                os.preadv(fd, [window], at)  # releases the GIL: the threads' transfers overlap
 
+    read_state, write_state = ([0], threading.Lock()), ([0], threading.Lock())
+    threads = [threading.Thread(target=stream, args=(reads, *read_state, _windows[i][1], False))
+               for i in range(_UNBUFFERED_STREAMS)]
+    threads += [threading.Thread(target=stream, args=(writes, *write_state, _windows[_UNBUFFERED_STREAMS + i][1], True))
+                for i in range(writers)]
     try:
         t0 = time.perf_counter()
-        threads = [threading.Thread(target=stream, args=(i,)) for i in range(_UNBUFFERED_STREAMS)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        return sum(totals) / (time.perf_counter() - t0)
+        return time.perf_counter() - t0
     finally:
         for fd in fds:
             os.close(fd)
+        if out is not None:
+            os.close(out)
+            os.unlink(write_path)
 
 
-def _sequential_read_bandwidth(paths, dropped: bool) -> dict:
+def _unbuffered_read_rate(paths) -> float | None:
+    """Bytes/s reading the files with O_DIRECT: 8 threads with 16 MiB requests in flight, spread over the
+    files, into reused buffers. None where the file system refuses O_DIRECT."""
+    seconds = _unbuffered_io_seconds(paths)
+    return None if seconds is None else sum(os.path.getsize(p) for p in paths) / seconds
+
+
+_READ_REFERENCES = ("single_stream", "stream_per_file", "stream_per_file_2MiB_reads", "unbuffered")
+
+
+def _sequential_read_bandwidth(paths, dropped: bool, result_bytes: int, workdir: str) -> dict:
     """The disk's sequential read rate for these files, page cache dropped before each pass: one
     buffered stream; one buffered stream per file at once, in 8 MiB and in 2 MiB reads; and unbuffered
     (O_DIRECT) reads with 8 requests of 16 MiB in flight into huge-page buffers. A shared virtual disk
     serves parallel and larger requests faster than one stream, and buffered reads into page cache
     pages the host has reclaimed run slower than into warm memory.
-    "best" is the highest, the reference the chains are held to."""
+    "best" is the highest, the reference the chains are held to.
+    Also the chain's I/O floor ("io_floor_s"): the same unbuffered reads together with an unbuffered
+    write of a result-sized fresh file, as the chain must do, with no compute; None without O_DIRECT."""
     rates = {}
     for key, read in (("single_stream", lambda: _read_rate(paths, False)),
                       ("stream_per_file", lambda: _read_rate(paths, True)),
@@ -181,7 +223,10 @@ def _sequential_read_bandwidth(paths, dropped: bool) -> dict:
         if dropped:
             _drop_caches()
         rates[key] = read()
-    rates["best"] = max(rate for rate in rates.values() if rate is not None)
+    rates["best"] = max(rates[key] for key in _READ_REFERENCES if rates[key] is not None)
+    if dropped:
+        _drop_caches()
+    rates["io_floor_s"] = _unbuffered_io_seconds(paths, os.path.join(workdir, "io_floor.bin"), result_bytes)
     return rates
 
 
@@ -276,7 +321,8 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         # reads) and each run is compared with the mean of its two neighbours.
         paths_read = [X.path for X in operands[:count]]
         build(*operands).eval()  # warm-up: pooled tile buffers, spill directory
-        references = [_sequential_read_bandwidth(paths_read, dropped)]
+        result_bytes = n * n * 8
+        references = [_sequential_read_bandwidth(paths_read, dropped, result_bytes, workdir)]
         all_pc = []
         for _ in range(reps):
             if dropped:
@@ -284,10 +330,13 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
             t0 = time.perf_counter()
             build(*operands).eval()
             all_pc.append(time.perf_counter() - t0)
-            references.append(_sequential_read_bandwidth(paths_read, dropped))
+            references.append(_sequential_read_bandwidth(paths_read, dropped, result_bytes, workdir))
         operand_bytes = count * n * n * 8
         fractions = [operand_bytes / t / ((before["best"] + after["best"]) / 2)
                      for t, before, after in zip(all_pc, references, references[1:])]
+        floors = ([(before["io_floor_s"] + after["io_floor_s"]) / 2 / t
+                   for t, before, after in zip(all_pc, references, references[1:])]
+                  if references[0]["io_floor_s"] is not None else None)
         t_pc = statistics.median(all_pc)
         with AnonPeakSampler() as anon:
             result = build(*operands).eval()
@@ -306,9 +355,15 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
                                               if references[0]["unbuffered"] is not None else None),
                      "fraction_of_sequential_read": statistics.median(fractions),
                      "fraction_of_sequential_read_runs": fractions,
+                     "io_floor_s": (statistics.median(r["io_floor_s"] for r in references)
+                                    if floors is not None else None),
+                     "fraction_of_io_floor": statistics.median(floors) if floors is not None else None,
+                     "fraction_of_io_floor_runs": floors,
                      "sequential_read_references": references,
                      "pycauset_anon_peak_above_baseline_bytes": anon.peak_bytes - anon.baseline_bytes,
                      "pycauset_anon_peak_bytes": anon.peak_bytes, "anon_before_operands_bytes": anon_start,
+                     "harness_window_bytes": _harness_window_bytes(),
+                     "pycauset_anon_above_start_bytes": anon.peak_bytes - anon_start - _harness_window_bytes(),
                      "result_storage": result_storage,
                      "pycauset_runs": all_pc, "numpy_runs": all_np})
     pycauset.set_memory_limit(None)
@@ -368,9 +423,14 @@ def main(argv=None) -> int:
                   f"(median {row['sequential_read_GBps']:.2f} GB/s: single stream "
                   f"{row['single_stream_read_GBps']:.2f}, stream per file {row['stream_per_file_read_GBps']:.2f} "
                   f"(2 MiB reads {row['stream_per_file_2MiB_reads_read_GBps']:.2f}), "
-                  f"unbuffered {row['unbuffered_read_GBps'] or 0:.2f}), "
-                  f"anon peak +{row['pycauset_anon_peak_above_baseline_bytes'] / 2**20:.0f} MiB during the call "
-                  f"(budget {ooc['budget'] / 2**20:.0f} MiB)")
+                  f"unbuffered {row['unbuffered_read_GBps'] or 0:.2f}); "
+                  + (f"{row['fraction_of_io_floor']:.0%} ({min(row['fraction_of_io_floor_runs']):.0%}-"
+                     f"{max(row['fraction_of_io_floor_runs']):.0%}) of the I/O floor (the same reads with a "
+                     f"result-sized write, no compute: median {row['io_floor_s']:.2f} s); "
+                     if row["fraction_of_io_floor"] is not None else "")
+                  + f"anon peak {row['pycauset_anon_above_start_bytes'] / 2**20:.0f} MiB above the process before "
+                  f"any operand, the harness's own {row['harness_window_bytes'] / 2**20:.0f} MiB of reference "
+                  f"buffers excluded (budget {ooc['budget'] / 2**20:.0f} MiB)")
     if args.quick:
         print("(quick size: the targets below are set for N = 8192 and large files; here they are only informational)")
     for line in _target_lines(result):
