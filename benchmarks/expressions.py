@@ -56,15 +56,20 @@ def _chains(np):
     }
 
 
-def _median_time(fn, reps, before=None):
-    fn()  # warm-up (also first-touches NumPy's result memory and pycauset's pooled buffers)
+def _median_time(fn, reps, before=None, keep_result=False):
+    """Median and all of `reps` timings of fn() after one warm-up (also first-touches NumPy's result
+    memory and pycauset's pooled buffers). `keep_result`: fn's result is released after the clock stops."""
+    fn()
     times = []
     for _ in range(reps):
         if before is not None:
             before()
         t0 = time.perf_counter()
-        fn()
+        result = fn()
+        if not keep_result:
+            del result  # inside the timing, as a discarded temporary's release would be
         times.append(time.perf_counter() - t0)
+        result = None
     return statistics.median(times), times
 
 
@@ -279,13 +284,11 @@ def _hypot(np, a, b, c, d, r):
 _numpy_out = {"a+b+c": _add3, "2*a+3*b-c*d": _lin4, "sqrt(a*a+b*b)": _hypot}
 
 
-def run_ooc(np, pycauset, budget, factor, reps, workdir):
+def run_ooc(np, pycauset, budget, factor, reps, workdir, anon_start):
+    """`anon_start`: the process's RssAnon before any pycauset work (the interpreter, NumPy, pycauset)."""
     from _probes import AnonPeakSampler
 
     pycauset.set_memory_limit(budget)
-    with AnonPeakSampler() as start:
-        pass
-    anon_start = start.baseline_bytes  # the interpreter, NumPy and pycauset before any operand exists
     n = int(((factor * budget) / 8) ** 0.5)  # every operand (and the result) is factor x the budget
     paths, operands = [], []
     for seed in (1, 2, 3, 4):
@@ -311,7 +314,7 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         # Fresh maps every run, dropped afterwards, so the pages NumPy touched can be evicted again.
         def run():
             maps = [np.load(path, mmap_mode="r") for path in paths]
-            numpy_fn(*maps)
+            return numpy_fn(*maps)
         return run
 
     rows = []
@@ -323,13 +326,18 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         build(*operands).eval()  # warm-up: pooled tile buffers, spill directory
         result_bytes = n * n * 8
         references = [_sequential_read_bandwidth(paths_read, dropped, result_bytes, workdir)]
-        all_pc = []
+        all_pc, releases = [], []
         for _ in range(reps):
             if dropped:
                 _drop_caches()
             t0 = time.perf_counter()
-            build(*operands).eval()
+            result = build(*operands).eval()
             all_pc.append(time.perf_counter() - t0)
+            # Released outside the timing, as NumPy's result is below: on this VM the file system is
+            # mounted with `discard`, and unlinking a 2 GiB spill file waits ~0.35 s for the discards.
+            t0 = time.perf_counter()
+            del result
+            releases.append(time.perf_counter() - t0)
             references.append(_sequential_read_bandwidth(paths_read, dropped, result_bytes, workdir))
         operand_bytes = count * n * n * 8
         fractions = [operand_bytes / t / ((before["best"] + after["best"]) / 2)
@@ -343,7 +351,7 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
         result_storage = result.storage
         del result
         before = _drop_caches if dropped else None
-        t_np, all_np = _median_time(numpy_on_fresh_memmaps(numpy_fn), reps, before)
+        t_np, all_np = _median_time(numpy_on_fresh_memmaps(numpy_fn), reps, before, keep_result=True)
         rows.append({"chain": name, "n": n, "pycauset_s": t_pc, "numpy_memmap_s": t_np, "speedup": t_np / t_pc,
                      "operand_bytes": operand_bytes, "pycauset_read_GBps": operand_bytes / t_pc / 1e9,
                      "sequential_read_GBps": statistics.median(r["best"] for r in references) / 1e9,
@@ -361,10 +369,11 @@ def run_ooc(np, pycauset, budget, factor, reps, workdir):
                      "fraction_of_io_floor_runs": floors,
                      "sequential_read_references": references,
                      "pycauset_anon_peak_above_baseline_bytes": anon.peak_bytes - anon.baseline_bytes,
-                     "pycauset_anon_peak_bytes": anon.peak_bytes, "anon_before_operands_bytes": anon_start,
+                     "pycauset_anon_peak_bytes": anon.peak_bytes, "anon_at_start_bytes": anon_start,
                      "harness_window_bytes": _harness_window_bytes(),
                      "pycauset_anon_above_start_bytes": anon.peak_bytes - anon_start - _harness_window_bytes(),
                      "result_storage": result_storage,
+                     "pycauset_result_release_s": statistics.median(releases),
                      "pycauset_runs": all_pc, "numpy_runs": all_np})
     pycauset.set_memory_limit(None)
     return {"budget": budget, "operand_total_bytes": 4 * n * n * 8, "page_cache_dropped": dropped, "chains": rows}
@@ -398,6 +407,11 @@ def main(argv=None) -> int:
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from _machine import machine_record
+    from _probes import AnonPeakSampler
+
+    with AnonPeakSampler() as start:
+        pass
+    anon_start = start.baseline_bytes  # before the RAM part: whatever pycauset keeps afterwards counts too
 
     pycauset.set_num_threads(args.threads)
     result = {"benchmark": "expressions", "quick": args.quick, "threads": args.threads, "reps": args.reps,
@@ -411,7 +425,7 @@ def main(argv=None) -> int:
               f"speedup {row['speedup_out']:.2f}x")
     if not args.skip_ooc:
         with tempfile.TemporaryDirectory(dir=os.environ.get("PYCAUSET_SPILL_DIR")) as workdir:
-            result["out_of_core"] = run_ooc(np, pycauset, args.budget, args.ooc_factor, args.reps, workdir)
+            result["out_of_core"] = run_ooc(np, pycauset, args.budget, args.ooc_factor, args.reps, workdir, anon_start)
         ooc = result["out_of_core"]
         print(f"out of core: page cache dropped before every run: {ooc['page_cache_dropped']}")
         for row in ooc["chains"]:
@@ -429,7 +443,7 @@ def main(argv=None) -> int:
                      f"result-sized write, no compute: median {row['io_floor_s']:.2f} s); "
                      if row["fraction_of_io_floor"] is not None else "")
                   + f"anon peak {row['pycauset_anon_above_start_bytes'] / 2**20:.0f} MiB above the process before "
-                  f"any operand, the harness's own {row['harness_window_bytes'] / 2**20:.0f} MiB of reference "
+                  f"any pycauset work, the harness's own {row['harness_window_bytes'] / 2**20:.0f} MiB of reference "
                   f"buffers excluded (budget {ooc['budget'] / 2**20:.0f} MiB)")
     if args.quick:
         print("(quick size: the targets below are set for N = 8192 and large files; here they are only informational)")
