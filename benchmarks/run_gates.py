@@ -20,6 +20,34 @@ import time
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _dirty_bytes() -> int:
+    """Page-cache bytes waiting for or under write-back (/proc/meminfo Dirty + Writeback); 0 if unknown."""
+    total = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                key, value = line.split(":", 1)
+                if key in ("Dirty", "Writeback"):
+                    total += int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return total
+
+
+def _settle(limit_bytes: int = 32 << 20, timeout_s: float = 60.0) -> str:
+    """Let the disk go quiet before a gate: flush what earlier work (a build, the test suite) left dirty
+    and wait until little is left under write-back. In CI the gates start right after the test suite,
+    whose write-back and file deletions (the root file system here is mounted with `discard`) stalled
+    single repetitions of the conversion gate by tens of milliseconds. Both sides of every gate are
+    timed after the same settling, so it favours neither."""
+    t0 = time.perf_counter()
+    os.sync()
+    while _dirty_bytes() > limit_bytes and time.perf_counter() - t0 < timeout_s:
+        time.sleep(0.2)
+    time.sleep(1.0)  # discards and journal commits issued by the sync's completion
+    return f"settled in {time.perf_counter() - t0:.1f} s ({_dirty_bytes() >> 20} MiB dirty)"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = ap.add_mutually_exclusive_group()
@@ -41,7 +69,7 @@ def main(argv=None) -> int:
         ap.error(f"unknown gate(s) {unknown}; choose from {sorted(gates)}")
     outcome = {}
     for name in wanted:
-        print(f"=== {name} gate: {' '.join(gates[name][1:])}", flush=True)
+        print(f"=== {name} gate: {' '.join(gates[name][1:])} [{_settle()}]", flush=True)
         t0 = time.perf_counter()
         code = subprocess.call(gates[name])
         outcome[name] = (code, time.perf_counter() - t0)
