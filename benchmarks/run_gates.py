@@ -37,9 +37,9 @@ def _dirty_bytes() -> int:
 def _settle(limit_bytes: int = 32 << 20, timeout_s: float = 60.0) -> str:
     """Let the disk go quiet before a gate: flush what earlier work (a build, the test suite) left dirty
     and wait until little is left under write-back. In CI the gates start right after the test suite,
-    whose write-back and file deletions (the root file system here is mounted with `discard`) stalled
-    single repetitions of the conversion gate by tens of milliseconds. Both sides of every gate are
-    timed after the same settling, so it favours neither."""
+    and one conversion-gate repetition there stalled by ~66 ms; the suite's write-back and file
+    deletions (the root file system here is mounted with `discard`) are the suspect, not a proven
+    cause. Both sides of every gate are timed after the same settling, so it favours neither."""
     t0 = time.perf_counter()
     os.sync()
     while _dirty_bytes() > limit_bytes and time.perf_counter() - t0 < timeout_s:
