@@ -13,4 +13,6 @@ PYBIND11_MODULE(_core, m) {
   register_expressions(m);
   register_matmul(m);
   register_linalg(m);
+  register_bits(m);
+  register_causet(m);
 }

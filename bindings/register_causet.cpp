@@ -1,0 +1,65 @@
+// Causal sets: _core.causal_matrix, _core.count_true and _core.longest_chain (see core/causet/).
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/bindings.hpp"
+#include "core/causet/longest_chain.hpp"
+#include "core/causet/relations.hpp"
+#include "storage/errors.hpp"
+
+namespace py = pybind11;
+
+namespace pycauset::bindings {
+namespace {
+
+/// Wrap an optional Python progress(done, total) callable: the kernel calls it between tiles from the
+/// calling thread without the GIL; it takes the GIL to honour Ctrl-C and to draw the bar.
+causet::CausetProgress progress_callback(py::object progress) {
+  return [progress](std::uint64_t done, std::uint64_t total) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (!progress.is_none()) progress(done, total);
+  };
+}
+
+}  // namespace
+
+void register_causet(py::module_& m) {
+  m.def(
+      "causal_matrix",
+      [](py::array_t<double, py::array::c_style | py::array::forcecast> points, std::vector<double> periods,
+         py::object progress) {
+        if (points.ndim() != 2) {
+          throw ValueError("points must be an (n, d) array, got rank " + std::to_string(points.ndim()));
+        }
+        const auto n = static_cast<std::int64_t>(points.shape(0));
+        const auto d = static_cast<int>(points.shape(1));
+        const double* data = points.data();
+        causet::CausetProgress report = progress_callback(progress);
+        py::gil_scoped_release release;
+        return causet::causal_matrix(data, n, d, periods, report);
+      },
+      py::arg("points"), py::arg("periods"), py::arg("progress") = py::none(),
+      "Return the strictly upper-triangular bool causal matrix of (n, d) points sorted by time; periods[a] > 0 "
+      "makes spatial direction a + 1 periodic (minimum image). progress(done, total) counts pair tests.");
+  m.def(
+      "count_true",
+      [](const Array& bits) {
+        py::gil_scoped_release release;
+        return causet::count_true(bits);
+      },
+      py::arg("bits"), "Return the number of true elements of a bool array (popcount of its packed words).");
+  m.def(
+      "longest_chain",
+      [](const Array& c, py::object progress) {
+        causet::CausetProgress report = progress_callback(progress);
+        py::gil_scoped_release release;
+        return causet::longest_chain(c, report);
+      },
+      py::arg("c"), py::arg("progress") = py::none(),
+      "Return the number of elements in a longest chain of a strictly upper-triangular causal matrix.");
+}
+
+}  // namespace pycauset::bindings

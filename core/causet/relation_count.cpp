@@ -1,0 +1,70 @@
+// Counting true elements of a bool array: popcounts of packed words read straight from the store.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_reduce.h>
+
+#include <algorithm>
+
+#include "core/causet/packed_bits_internal.hpp"
+#include "core/causet/relations.hpp"
+#include "core/governor.hpp"
+#include "storage/errors.hpp"
+
+namespace pycauset::causet {
+namespace {
+
+using detail::leading_ones;
+using detail::load_word_at;
+
+constexpr std::uint64_t kChunkBits = 8ull << 20 << 3;  // 8 MiB of packed bits per task
+
+/// Return the number of set bits in [first, first + count) of `bytes` (9 bytes of slack after the range).
+std::uint64_t count_ones(const std::uint8_t* bytes, std::int64_t first, std::int64_t count) {
+  std::uint64_t ones = 0;
+  std::int64_t k = 0;
+  for (; k + 64 <= count; k += 64) ones += static_cast<std::uint64_t>(__builtin_popcountll(load_word_at(bytes, first + k)));
+  if (k < count) {
+    const std::uint64_t tail = load_word_at(bytes, first + k) & leading_ones(static_cast<int>(count - k));
+    ones += static_cast<std::uint64_t>(__builtin_popcountll(tail));
+  }
+  return ones;
+}
+
+/// Count the set bits in [bit0, bit0 + nbits) of a store, in parallel chunks read with read_at.
+std::uint64_t count_bit_range(const ByteStore& store, std::uint64_t bit0, std::uint64_t nbits) {
+  if (nbits == 0) return 0;
+  const std::uint64_t chunks = (nbits + kChunkBits - 1) / kChunkBits;
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::uint64_t>(0, chunks), std::uint64_t{0},
+      [&](const tbb::blocked_range<std::uint64_t>& range, std::uint64_t ones) {
+        for (std::uint64_t c = range.begin(); c != range.end(); ++c) {
+          const std::uint64_t lo = bit0 + c * kChunkBits;
+          const std::uint64_t hi = std::min(bit0 + nbits, lo + kChunkBits);
+          const std::uint64_t byte0 = lo / 8, byte1 = (hi + 7) / 8;
+          const std::size_t nbytes = static_cast<std::size_t>(byte1 - byte0);
+          PooledBuffer chunk = MemoryGovernor::instance().acquire_tile(nbytes + 16);
+          std::memset(chunk.data() + nbytes, 0, 16);
+          store.read_at(byte0, chunk.data(), nbytes);
+          ones += count_ones(chunk.as<std::uint8_t>(), static_cast<std::int64_t>(lo - 8 * byte0),
+                             static_cast<std::int64_t>(hi - lo));
+        }
+        return ones;
+      },
+      [](std::uint64_t a, std::uint64_t b) { return a + b; });
+}
+
+}  // namespace
+
+std::uint64_t count_true(const Array& bits) {
+  if (bits.dtype() != DType::Bool) {
+    throw TypeError(std::string("count_true needs a bool array, got ") + dtype_name(bits.dtype()));
+  }
+  if (bits.size() == 0) return 0;
+  const bool rows_back_to_back = (bits.rows() <= 1 || bits.row_stride() == bits.cols()) &&
+                                 (bits.cols() <= 1 || bits.col_stride() == 1);
+  if (!rows_back_to_back) return count_true(bits.copy_as(DType::Bool));
+  Buffer::Lease lease = Buffer::lease(bits.buffer());
+  return count_bit_range(lease.store(), static_cast<std::uint64_t>(bits.offset()),
+                         static_cast<std::uint64_t>(bits.size()));
+}
+
+}  // namespace pycauset::causet
