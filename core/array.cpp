@@ -22,8 +22,8 @@ Array allocate_array(DType dtype, int ndim, std::int64_t rows, std::int64_t cols
   if (ndim != 1 && ndim != 2) throw ValueError("pycauset arrays have rank 1 or 2, got rank " + std::to_string(ndim));
   if (rows < 0 || cols < 0) throw ValueError("negative dimensions are not allowed");
   if (ndim == 1 && rows != 1) throw ValueError("a vector is stored as one row");
-  std::uint64_t count = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols);
-  const std::uint64_t nbytes = storage_bytes(dtype, count);
+  const std::uint64_t nbytes = checked_storage_bytes(dtype, static_cast<std::uint64_t>(rows),
+                                                     static_cast<std::uint64_t>(cols));
   auto buffer = MemoryGovernor::instance().allocate(nbytes, placement, zeroed);
   if (!zeroed && dtype == DType::Bool && nbytes > 0) {
     // Writers of a fresh bit array set every element's bit, but not the padding bits of the last byte,

@@ -40,6 +40,26 @@ std::uint64_t storage_bytes(DType id, std::uint64_t count) noexcept {
   return id == DType::Bool ? (count + 7) / 8 : count * static_cast<std::uint64_t>(itemsize(id));
 }
 
+bool try_storage_bytes(DType id, std::uint64_t rows, std::uint64_t cols, std::uint64_t* bytes) noexcept {
+  constexpr std::uint64_t kMaxBytes = static_cast<std::uint64_t>(INT64_MAX);  // NumPy's limit (intp)
+  std::uint64_t count = 0, nbytes = 0;
+  if (__builtin_mul_overflow(rows, cols, &count) ||
+      __builtin_mul_overflow(count, static_cast<std::uint64_t>(itemsize(id)), &nbytes) || nbytes > kMaxBytes) {
+    return false;
+  }
+  *bytes = storage_bytes(id, count);
+  return true;
+}
+
+std::uint64_t checked_storage_bytes(DType id, std::uint64_t rows, std::uint64_t cols) {
+  std::uint64_t bytes = 0;
+  if (!try_storage_bytes(id, rows, cols, &bytes)) {
+    throw ValueError("array is too big: " + std::to_string(rows) + " x " + std::to_string(cols) + " elements of " +
+                     dtype_name(id) + " need more than 2**63 - 1 bytes, the largest possible size; use a smaller shape");
+  }
+  return bytes;
+}
+
 bool is_complex_dtype(DType id) noexcept { return id == DType::Complex64 || id == DType::Complex128; }
 bool is_float_dtype(DType id) noexcept { return id == DType::Float32 || id == DType::Float64; }
 bool is_signed_integer_dtype(DType id) noexcept {

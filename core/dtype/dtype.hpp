@@ -111,6 +111,16 @@ int storage_bits(DType id) noexcept;
 /// \brief Return the stored bytes for `count` elements (bool packs 8 per byte, rounded up).
 std::uint64_t storage_bytes(DType id, std::uint64_t count) noexcept;
 
+/// \brief Return the stored bytes of a rows x cols array, checking the sizes first.
+///
+/// Every allocation and every file reader calls this before trusting a shape: NumPy's nbytes
+/// (rows * cols * itemsize, bool counting one byte per element) must fit in int64, as in NumPy,
+/// or the products wrap around modulo 2^64 and a huge shape looks tiny. Throws ValueError.
+std::uint64_t checked_storage_bytes(DType id, std::uint64_t rows, std::uint64_t cols);
+
+/// \brief As checked_storage_bytes, for readers with their own message: return false when too big.
+bool try_storage_bytes(DType id, std::uint64_t rows, std::uint64_t cols, std::uint64_t* bytes) noexcept;
+
 bool is_complex_dtype(DType id) noexcept;
 bool is_float_dtype(DType id) noexcept;    ///< float32/float64
 bool is_integer_dtype(DType id) noexcept;  ///< signed or unsigned integers (not bool)

@@ -68,12 +68,12 @@ OpenContainer open_container(const std::string& path) {
   c.ndim = static_cast<int>(h.ndim);
   const std::uint64_t rows = h.ndim == 1 ? 1 : h.shape[0];
   const std::uint64_t cols = h.ndim == 1 ? h.shape[0] : h.shape[1];
-  std::uint64_t count = 0;
-  constexpr std::uint64_t kMaxDim = 1ull << 62;
-  if (rows >= kMaxDim || cols >= kMaxDim || __builtin_mul_overflow(rows, cols, &count) || count >= kMaxDim) {
-    throw corrupt("impossible shape (" + std::to_string(h.shape[0]) + ", " + std::to_string(h.shape[1]) + ")");
+  // Checked: unchecked, rows * cols * itemsize wraps modulo 2^64 and a huge shape matches a tiny payload.
+  std::uint64_t expected = 0;
+  if (!try_storage_bytes(c.dtype, rows, cols, &expected)) {
+    throw corrupt("impossible shape (" + std::to_string(h.shape[0]) + ", " + std::to_string(h.shape[1]) + ") of " +
+                  h.dtype + ": more than 2**63 - 1 bytes");
   }
-  const std::uint64_t expected = payload_bytes(c.dtype, count, /*packed_bits=*/true);
   if (h.payload_size != expected) {
     throw corrupt("the payload size " + std::to_string(h.payload_size) + " does not match shape and dtype (expected " +
                   std::to_string(expected) + ")");

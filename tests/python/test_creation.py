@@ -89,3 +89,24 @@ def test_random_larger_than_budget_lands_in_a_file(budget):
     assert r.storage == "file"
     small = pycauset.random.normal((600, 600), seed=5)
     assert r[599, 599] == small[599, 599]
+
+
+# Byte sizes past 2**63 - 1 once wrapped modulo 2**64 (zeros((2**31, 2**31)) had nbytes == 0, then crashed).
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pycauset.zeros((2**31, 2**31)),
+        lambda: pycauset.ones((2**31, 2**31)),
+        lambda: pycauset.full((2**31, 2**31), 3.0),
+        lambda: pycauset.empty(2**62),
+        lambda: pycauset.zeros((2**32, 2**31), dtype="bool"),
+        lambda: pycauset.zeros((2**31, 2**31), dtype="complex64"),
+        lambda: pycauset.random.uniform((2**31, 2**31), seed=1),
+    ],
+    ids=["zeros", "ones", "full", "empty-vector", "bool", "complex64", "uniform"],
+)
+def test_shapes_whose_byte_size_overflows_raise(make):
+    with pytest.raises(ValueError, match=r"array is too big.*2\*\*63 - 1 bytes") as info:
+        make()
+    assert isinstance(info.value, pycauset.PyCausetError)
+

@@ -581,3 +581,12 @@ def test_resaving_a_loaded_file_is_byte_identical(tmp_path, dtype, budget):
     pycauset.save(pycauset.matrix(a), tmp_path / "a.pycauset")
     pycauset.save(pycauset.load(tmp_path / "a.pycauset"), tmp_path / "b.pycauset")
     assert (tmp_path / "a.pycauset").read_bytes() == (tmp_path / "b.pycauset").read_bytes()
+
+
+def test_forged_shape_whose_byte_size_wraps_to_zero(saved):
+    # (2**30, 2**31) float64 is 2**64 bytes, which wrapped to 0 and matched an empty payload; repr then crashed.
+    saved.write_bytes(saved.read_bytes()[:HEADER])
+    _patch_sealed(saved, 48, struct.pack("<QQQQQ", 2**30, 2**31, HEADER, 0, 0))
+    with pytest.raises(ValueError, match=r"corrupt: impossible shape \(1073741824, 2147483648\)") as info:
+        pycauset.load(saved, verify=True)
+    assert str(saved) in str(info.value)
