@@ -32,8 +32,12 @@ void pack_bits(const std::uint8_t* in, std::int64_t n, std::uint8_t* bytes, std:
   for (; k + 8 <= n; k += 8) {
     std::uint64_t word;
     std::memcpy(&word, in + k, 8);
-    // Byte j of `word` lands on bit 7-j of the top byte; inputs are 0/1 so no carries cross bytes.
-    bytes[(first + k) >> 3] = static_cast<std::uint8_t>(((word & 0x0101010101010101ull) * 0x8040201008040201ull) >> 56);
+    // NumPy bool bytes may hold any non-zero value (views of uint8, C extensions): reduce each byte
+    // to 0/1 first. Bit 7 of ((b & 0x7f) + 0x7f) | b is set exactly when b != 0, without carries.
+    constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+    word = ((((word & kLow7) + kLow7) | word) >> 7) & 0x0101010101010101ull;
+    // Byte j of `word` lands on bit 7-j of the top byte; the bytes are 0/1 so no carries cross bytes.
+    bytes[(first + k) >> 3] = static_cast<std::uint8_t>((word * 0x8040201008040201ull) >> 56);
   }
   for (; k < n; ++k) set_bit(bytes, first + k, in[k] != 0);
 }

@@ -18,7 +18,7 @@ inline void set_bit(std::uint8_t* bytes, std::int64_t index, bool value) {
 /// \brief Expand `n` bits starting at bit `first` into bytes 0/1.
 void unpack_bits(const std::uint8_t* bytes, std::int64_t first, std::int64_t n, std::uint8_t* out);
 
-/// \brief Pack `n` bytes 0/1 into bits starting at bit `first` (other bits untouched).
+/// \brief Pack `n` bytes into bits starting at bit `first` (other bits untouched); any non-zero byte is true.
 void pack_bits(const std::uint8_t* in, std::int64_t n, std::uint8_t* bytes, std::int64_t first);
 
 }  // namespace pycauset

@@ -44,6 +44,10 @@ void load_chunk(const StridedRegion& src, std::int64_t i, std::int64_t j0, std::
   if (src.byteswapped) {
     for (std::int64_t k = 0; k < n; ++k) out[k] = detail::byteswap_value(out[k]);
   }
+  if constexpr (std::is_same_v<S, bit_t>) {
+    // NumPy bool bytes: any non-zero byte is True (views of uint8 hold 2..255); tiles hold 0/1.
+    for (std::int64_t k = 0; k < n; ++k) out[k] = out[k] != 0;
+  }
 }
 
 /// Copy one row chunk from src (type S) to dst (type D).

@@ -222,3 +222,18 @@ def test_to_numpy_copies_are_writable_independent_and_outlive_their_source(dtype
     del m
     np.testing.assert_array_equal(out, a)
     assert pycauset.memory_info()["ram_bytes"] >= 0
+
+
+# NumPy reads any non-zero byte of a bool array as True; such bytes come from .view(bool), frombuffer, C code.
+@pytest.mark.parametrize("n", [4, 20, 4099], ids=lambda n: f"n{n}")
+@pytest.mark.parametrize("storage", ["ram", "file"])
+def test_bool_bytes_other_than_0_and_1_import_as_true(n, storage):
+    raw = np.resize(np.array([0, 1, 2, 255, 128, 0, 7, 64], np.uint8), n)
+    source = raw.view(bool)
+    expected = raw != 0
+    assert_eq(to_pycauset(source, storage), expected)
+    assert_eq(pycauset.matrix(source.reshape(1, -1)[:, ::-1]), expected[::-1].reshape(1, -1))  # strided source
+    assert_eq(pycauset.vector(source, dtype="int8"), expected.astype(np.int8))  # NumPy's bool -> int is 0/1
+    target = pycauset.zeros(n, dtype="bool")
+    target[:] = source
+    assert_eq(target, expected)

@@ -590,3 +590,10 @@ def test_forged_shape_whose_byte_size_wraps_to_zero(saved):
     with pytest.raises(ValueError, match=r"corrupt: impossible shape \(1073741824, 2147483648\)") as info:
         pycauset.load(saved, verify=True)
     assert str(saved) in str(info.value)
+
+
+def test_convert_npy_bool_bytes_other_than_0_and_1(tmp_path):
+    raw = np.resize(np.array([0, 1, 2, 255, 128, 0, 7, 64], np.uint8), (9, 33))
+    np.save(tmp_path / "a.npy", raw.view(bool))
+    pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
+    np.testing.assert_array_equal(pycauset.to_numpy(pycauset.load(tmp_path / "a.pycauset"), allow_huge=True), raw != 0)

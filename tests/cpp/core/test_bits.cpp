@@ -77,3 +77,16 @@ TEST_CASE(pack_then_unpack_round_trips_long_runs) {
   unpack_bits(bytes.data(), 5, n, out.data());
   CHECK(in == out);
 }
+
+TEST_CASE(pack_treats_every_nonzero_byte_as_true) {
+  // NumPy bool arrays viewed from uint8 hold bytes 2..255; NumPy reads each non-zero byte as True.
+  std::vector<std::uint8_t> in(256);
+  for (std::size_t v = 0; v < in.size(); ++v) in[v] = static_cast<std::uint8_t>(v);
+  int mismatches = 0;
+  for (std::int64_t first = 0; first < 9; ++first) {
+    std::vector<std::uint8_t> bytes(34, 0);
+    pack_bits(in.data(), 256, bytes.data(), first);
+    for (std::int64_t k = 0; k < 256; ++k) mismatches += reference_bit(bytes, first + k) != (in[k] != 0);
+  }
+  CHECK_EQ(mismatches, 0);
+}
