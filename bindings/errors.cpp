@@ -1,6 +1,8 @@
 // The one place where C++ exceptions become Python exceptions (each also a PyCausetError).
 #include <pybind11/pybind11.h>
 
+#include <cstring>
+
 #include "bindings/bindings.hpp"
 #include "storage/errors.hpp"
 
@@ -15,6 +17,13 @@ py::object make_class(py::module_& m, const char* name, py::tuple bases, const c
   if (!cls) throw py::error_already_set();
   m.attr(name) = cls;
   return cls;
+}
+
+/// Raise `type` with `message`; bytes that are not UTF-8 (a non-UTF-8 file name) become \xNN escapes.
+void set_error(PyObject* type, const char* message) {
+  py::object text = py::reinterpret_steal<py::object>(
+      PyUnicode_DecodeUTF8(message, static_cast<Py_ssize_t>(std::strlen(message)), "backslashreplace"));
+  PyErr_SetObject(type, text.ptr());
 }
 
 }  // namespace
@@ -39,22 +48,24 @@ void register_errors(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const pycauset::ExportGuardError& e) {
-      PyErr_SetString(guard_error->ptr(), e.what());
+      set_error(guard_error->ptr(), e.what());
     } catch (const pycauset::OutOfMemory& e) {
-      PyErr_SetString(memory_error->ptr(), e.what());
+      set_error(memory_error->ptr(), e.what());
     } catch (const pycauset::IoError& e) {
-      py::object args = py::make_tuple(e.error_number(), e.what());
+      py::object text = py::reinterpret_steal<py::object>(
+          PyUnicode_DecodeUTF8(e.what(), static_cast<Py_ssize_t>(std::strlen(e.what())), "backslashreplace"));
+      py::object args = py::make_tuple(e.error_number(), text);
       PyErr_SetObject(os_error->ptr(), args.ptr());
     } catch (const pycauset::TypeError& e) {
-      PyErr_SetString(type_error->ptr(), e.what());
+      set_error(type_error->ptr(), e.what());
     } catch (const pycauset::ValueError& e) {
-      PyErr_SetString(value_error->ptr(), e.what());
+      set_error(value_error->ptr(), e.what());
     } catch (const pycauset::IndexError& e) {
-      PyErr_SetString(index_error->ptr(), e.what());
+      set_error(index_error->ptr(), e.what());
     } catch (const pycauset::LinAlgError& e) {
-      PyErr_SetString(linalg_error->ptr(), e.what());
+      set_error(linalg_error->ptr(), e.what());
     } catch (const pycauset::NotImplemented& e) {
-      PyErr_SetString(not_implemented->ptr(), e.what());
+      set_error(not_implemented->ptr(), e.what());
     } catch (const std::bad_alloc&) {
       PyErr_SetString(memory_error->ptr(), "out of memory (std::bad_alloc); lower the memory limit so more data spills to disk");
     }

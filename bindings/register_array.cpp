@@ -160,7 +160,8 @@ void register_array(py::module_& m) {
       .def_property_readonly("path", [](const Array& a) -> py::object {
         std::string p = a.buffer()->path();
         if (p.empty()) return py::none();
-        return py::str(p);
+        // As os.fsdecode: a file name that is not UTF-8 keeps its bytes as surrogate escapes.
+        return py::reinterpret_steal<py::object>(PyUnicode_DecodeFSDefaultAndSize(p.data(), static_cast<Py_ssize_t>(p.size())));
       })
       .def_property_readonly("_read_only_file", [](const Array& a) { return a.buffer()->read_only(); })
       .def_property_readonly("_is_contiguous", &Array::is_contiguous)

@@ -27,6 +27,21 @@ std::string base_name_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+/// Follow the symbolic links at `path`, dangling ones too, to the file a plain open(O_CREAT) of `path`
+/// would write; a path that is not a link is returned as is.
+std::string follow_links(std::string path) {
+  for (int hop = 0; hop < 40; ++hop) {  // 40: the kernel's own limit (MAXSYMLINKS)
+    struct stat link {};
+    if (::lstat(path.c_str(), &link) != 0 || !S_ISLNK(link.st_mode)) return path;
+    std::string target(4096, '\0');
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) throw_io_error("reading the symbolic link", path);
+    target.resize(static_cast<std::size_t>(n));
+    path = !target.empty() && target.front() == '/' ? target : directory_of(path) + "/" + target;
+  }
+  throw_io_error("saving to", path, ELOOP);
+}
+
 std::string random_suffix() {
   static thread_local std::mt19937_64 generator{std::random_device{}() ^ static_cast<std::uint64_t>(::getpid())};
   const char* digits = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -40,14 +55,9 @@ std::string random_suffix() {
 
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
   if (target_.empty() || target_.back() == '/') throw_io_error("saving to", target_, EISDIR);
-  // Saving through a symbolic link replaces the file it points to (as writing through it would), not the link.
-  struct stat link {};
-  if (::lstat(target_.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
-    if (char* resolved = ::realpath(target_.c_str(), nullptr)) {
-      target_ = resolved;
-      std::free(resolved);
-    }
-  }
+  // Saving through a symbolic link replaces the file it points to (as writing through it would), not the
+  // link; a dangling link creates the file it names, as open(path, "w") does.
+  target_ = follow_links(target_);
   directory_ = directory_of(target_);
   struct stat existing {};
   bool target_exists = ::stat(target_.c_str(), &existing) == 0;

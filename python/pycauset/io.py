@@ -12,9 +12,16 @@ from ._dtypes import _core
 __all__ = ["save", "load", "convert_file"]
 
 
-def _path(path) -> str:
-    """Return ``path`` (str, bytes or os.PathLike) as a str, as ``open`` would accept it."""
-    return os.fsdecode(os.fspath(path))
+def _path(path) -> bytes:
+    """Return ``path`` (str, bytes or os.PathLike) as the bytes the OS sees, as ``open`` would accept it.
+
+    Bytes, not str: a file name need not be UTF-8 (``os.fsencode`` restores undecodable bytes), and
+    a NUL byte would silently cut the name short in C, so it raises ``ValueError`` as ``open`` does.
+    """
+    raw = os.fsencode(os.fspath(path))
+    if b"\0" in raw:
+        raise _core.PyCausetValueError(f"path {path!r} contains a NUL byte (embedded null byte); remove it")
+    return raw
 
 
 def save(obj, path) -> None:
@@ -30,7 +37,7 @@ def save(obj, path) -> None:
     obj : Matrix, Vector, expression or array_like
         What to save. Expressions are evaluated first; NumPy arrays and nested lists are imported
         as by :func:`pycauset.matrix` / :func:`pycauset.vector`.
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         Target file. The extension is not changed; ``.pycauset`` is the convention.
 
     Raises
@@ -66,7 +73,7 @@ def load(path, *, verify: bool = False):
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         A file written by :func:`save` or :func:`convert_file`.
     verify : bool, default False
         Also recompute the payload checksum (reads the whole file, O(n)) and fail on a mismatch.
@@ -109,9 +116,9 @@ def convert_file(src, dst) -> None:
 
     Parameters
     ----------
-    src : str or os.PathLike
+    src : str, bytes or os.PathLike
         The file to read.
-    dst : str or os.PathLike
+    dst : str, bytes or os.PathLike
         The file to write (replaced atomically if it exists).
 
     Raises

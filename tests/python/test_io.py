@@ -597,3 +597,61 @@ def test_convert_npy_bool_bytes_other_than_0_and_1(tmp_path):
     np.save(tmp_path / "a.npy", raw.view(bool))
     pycauset.convert_file(tmp_path / "a.npy", tmp_path / "a.pycauset")
     np.testing.assert_array_equal(pycauset.to_numpy(pycauset.load(tmp_path / "a.pycauset"), allow_huge=True), raw != 0)
+
+
+# ---------------------------------------------------------------------------------------- paths
+@pytest.mark.parametrize("call", ["save", "load", "convert_src", "convert_dst"])
+def test_path_with_nul_byte_raises_value_error(tmp_path, call):
+    pycauset.save(np.arange(3.0), tmp_path / "a.pycauset")
+    bad = str(tmp_path / "a\0b.pycauset")
+    with pytest.raises(ValueError, match="NUL byte") as info:
+        if call == "save":
+            pycauset.save(np.arange(3.0), bad)
+        elif call == "load":
+            pycauset.load(bad)
+        elif call == "convert_src":
+            pycauset.convert_file(bad, tmp_path / "b.npy")
+        else:
+            pycauset.convert_file(tmp_path / "a.pycauset", bad.encode())
+    assert isinstance(info.value, pycauset.PyCausetError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pycauset"]  # nothing written under a cut name
+
+
+def test_non_utf8_bytes_paths_work_as_in_numpy(tmp_path):
+    name = os.fsencode(tmp_path) + b"/caf\xe9.pycauset"  # Latin-1, not UTF-8: a valid POSIX file name
+    a = np.arange(5, dtype=np.int16)
+    pycauset.save(a, name)
+    loaded = pycauset.load(name)
+    _assert_exact(loaded, a)
+    assert os.fsencode(loaded.path) == name
+    pycauset.convert_file(name, name[:-9] + b".npy")
+    np.testing.assert_array_equal(np.load(name[:-9] + b".npy"), a)
+    with pytest.raises(OSError, match=r"caf\\xe9"):  # messages keep the undecodable byte visible
+        pycauset.load(name + b".missing")
+
+
+def test_pathlike_objects_are_accepted(tmp_path):
+    class Custom:
+        def __fspath__(self):
+            return str(tmp_path / "c.pycauset")
+
+    pycauset.save(np.arange(4), Custom())
+    _assert_exact(pycauset.load(Custom()), np.arange(4))
+
+
+def test_save_through_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.pycauset"
+    link.symlink_to("sub/real.pycauset")  # relative, resolved from the link's directory
+    (tmp_path / "sub").mkdir()
+    pycauset.save(np.arange(3), link)
+    assert link.is_symlink() and (tmp_path / "sub" / "real.pycauset").is_file()
+    _assert_exact(pycauset.load(link), np.arange(3))
+
+
+def test_save_through_a_dangling_symlink_into_a_missing_directory(tmp_path):
+    link = tmp_path / "link.pycauset"
+    link.symlink_to(tmp_path / "missing" / "real.pycauset")
+    with pytest.raises(OSError) as info:
+        pycauset.save(np.arange(3), link)
+    assert info.value.errno == errno.ENOENT
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["link.pycauset"]
