@@ -295,9 +295,19 @@ void MemoryGovernor::set_limit(std::optional<std::uint64_t> bytes) {
                      " bytes is below the minimum budget of 1 MiB (1048576 bytes)");
   }
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  const auto old_override = impl_->override_limit;
+  const auto old_default = impl_->default_limit;
   impl_->override_limit = bytes;
   if (!bytes) impl_->default_limit = default_limit();
-  impl_->make_room(0);  // spills LRU buffers while RAM use exceeds the new budget
+  try {
+    impl_->make_room(0);  // spills LRU buffers while RAM use exceeds the new budget
+  } catch (...) {
+    // A lower limit whose spills failed (full disk, unusable spill directory) would leave RAM use over
+    // the budget with nowhere to go: keep the old limit. Buffers already spilled stay correct in files.
+    impl_->override_limit = old_override;
+    impl_->default_limit = old_default;
+    throw;
+  }
 }
 
 std::uint64_t MemoryGovernor::limit() const {

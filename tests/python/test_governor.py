@@ -179,3 +179,25 @@ def test_default_budget_is_cgroup_aware(tmp_path):
         assert MiB <= default <= 128 * MiB
     finally:
         group.rmdir()
+
+
+def test_failed_lowering_keeps_the_old_limit():
+    # The spills a lower budget needs fail (a file-size limit below the spill file): the old limit stays.
+    result = _run_python("""
+        import resource, signal
+        import numpy as np, pycauset
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        pycauset.set_memory_limit("64M")
+        m = pycauset.matrix(np.ones((1024, 1024)))   # 8 MiB in RAM
+        assert m.storage == "ram"
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        try:
+            pycauset.set_memory_limit("2M")
+        except OSError as error:
+            assert isinstance(error, pycauset.PyCausetError)
+            print("OSError:", error)
+        print(pycauset.get_memory_limit(), m.storage, float(np.asarray(m).sum()))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert "OSError:" in result.stdout and "file-size limit" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == f"{64 * MiB} ram 1048576.0"
