@@ -29,12 +29,28 @@ std::string random_hex(int digits) {
   return out;
 }
 
-std::string spill_root() {
+/// Where spill directories go, and which setting chose it (named in errors, so users know what to fix).
+struct SpillRoot {
+  std::string path;
+  std::string source;  // "PYCAUSET_SPILL_DIR=...", "TMPDIR=..." or "the default /tmp"
+};
+
+SpillRoot spill_root() {
   for (const char* name : {"PYCAUSET_SPILL_DIR", "TMPDIR"}) {
     const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') return value;
+    if (value != nullptr && *value != '\0') return {value, std::string(name) + "='" + value + "'"};
   }
-  return "/tmp";
+  return {"/tmp", "the default /tmp"};
+}
+
+std::string base_of(const SpillRoot& root) { return root.path + "/pycauset-" + std::to_string(::getuid()); }
+
+/// Create the missing directories of `dir` as `mkdir -p` does (intermediate ones with the umask's mode).
+void make_parents(const std::string& dir) {
+  for (std::size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
+    ::mkdir(dir.substr(0, slash).c_str(), 0777);  // errors surface at the final mkdir, which names them
+  }
+  if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) throw_io_error("creating directory", dir);
 }
 
 void remove_tree(const std::string& dir) {
@@ -81,9 +97,21 @@ int remove_stale_spill_dirs(const std::string& base) {
   return removed;
 }
 
+void sweep_stale_spill_dirs() noexcept {
+  remove_stale_spill_dirs(base_of(spill_root()));  // nothing to sweep when the base does not exist
+}
+
 SpillDir::SpillDir() {
-  std::string base = spill_root() + "/pycauset-" + std::to_string(::getuid());
-  make_private_dir(base);
+  const SpillRoot root = spill_root();
+  const std::string base = base_of(root);
+  try {
+    // Made on first use, so a missing or broken root fails only work that really needs to spill.
+    make_parents(root.path);
+    make_private_dir(base);
+  } catch (const IoError& e) {
+    throw IoError(e.error_number(), std::string(e.what()) + "; spill files go under " + root.source +
+                                        ": set PYCAUSET_SPILL_DIR to a writable directory");
+  }
   remove_stale_spill_dirs(base);
   for (int attempt = 0;; ++attempt) {
     std::string candidate = base + "/" + std::to_string(::getpid()) + "-" + random_hex(8);

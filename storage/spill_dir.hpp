@@ -10,7 +10,8 @@ namespace pycauset {
 
 /// \brief Owns `<root>/pycauset-<uid>/<pid>-<random>/`, where this process's spill files live.
 ///
-/// The root is PYCAUSET_SPILL_DIR, else TMPDIR, else /tmp. The directory holds a lock file that
+/// The root is PYCAUSET_SPILL_DIR, else TMPDIR, else /tmp; it is created (with its parents) on the
+/// first spill, not before, and errors name the setting it came from. The directory holds a lock file that
 /// stays flock()ed while the process lives; at start-up, sibling directories whose lock can be taken
 /// belonged to dead processes and are removed. A process made by fork() gets a directory of its own on
 /// its first use, so one process's exit cleanup never removes files another still uses. Thread-safe.
@@ -44,5 +45,9 @@ class SpillDir {
 
 /// \brief Remove spill directories under `base` whose owning process is gone; return how many.
 int remove_stale_spill_dirs(const std::string& base);
+
+/// \brief Remove stale spill directories under the spill root, creating nothing and never failing
+///        (at import: a missing or unusable root must not break work that never spills).
+void sweep_stale_spill_dirs() noexcept;
 
 }  // namespace pycauset

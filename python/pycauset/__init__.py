@@ -37,6 +37,7 @@ PyCausetError = _core.PyCausetError
 _LAZY = {
     "matmul": ("._matmul", "matmul"),
     "linalg": (".linalg", None),
+    "causet": (".causet", None),
     "save": (".io", "save"),
     "load": (".io", "load"),
     "convert_file": (".io", "convert_file"),
@@ -71,6 +72,6 @@ def __dir__():
     return sorted(__all__)
 
 
-# Create this process's spill directory now (removing those of dead processes), and remove it at exit.
-_core.memory_info()
+# Sweep spill directories of dead processes now (ours is made at the first spill), and remove ours at exit.
+_core.sweep_stale_spill_dirs()
 _atexit.register(_core.remove_spill_dir)

@@ -251,3 +251,36 @@ def test_forked_child_spills_into_its_own_directory(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "ok"
     assert _spill_dirs(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------- an unusable spill root
+_NEEDS_NO_SPILL = """
+    import errno, os, numpy as np, pycauset
+    m = pycauset.matrix(np.eye(3)) @ pycauset.matrix(np.eye(3))    # in-RAM work never touches the root
+    print("ram:", float(np.asarray(m).sum()))
+    pycauset.set_memory_limit(2**20)
+    try:
+        big = pycauset.zeros((500, 500))                            # 2 MB > budget: needs a spill file
+        print("spilled:", big.storage, os.path.exists(big.path))
+    except OSError as error:
+        assert isinstance(error, pycauset.PyCausetError)
+        print("OSError:", error)
+"""
+
+
+def test_missing_spill_root_is_created_on_first_spill(tmp_path):
+    root = tmp_path / "not" / "yet"
+    result = _run_python(_NEEDS_NO_SPILL, PYCAUSET_SPILL_DIR=str(root))
+    assert result.returncode == 0, result.stderr
+    assert "ram: 3.0" in result.stdout and "spilled: file True" in result.stdout, result.stdout
+    assert root.is_dir()
+
+
+def test_spill_root_that_is_a_file_fails_only_the_spill_naming_it(tmp_path):
+    root = tmp_path / "a-file"
+    root.write_text("not a directory")
+    result = _run_python(_NEEDS_NO_SPILL, PYCAUSET_SPILL_DIR=str(root))
+    assert result.returncode == 0, result.stderr            # import pycauset works
+    assert "ram: 3.0" in result.stdout, result.stdout
+    message = result.stdout.split("OSError:", 1)[1]
+    assert str(root) in message and "PYCAUSET_SPILL_DIR" in message and "Not a directory" in message
