@@ -11,6 +11,7 @@
 
 #include "storage/errors.hpp"
 #include "storage/file_buffer.hpp"
+#include "storage/space_check.hpp"
 
 namespace pycauset {
 namespace {
@@ -91,6 +92,7 @@ void AtomicFile::discard() noexcept {
 
 void AtomicFile::reserve(std::uint64_t size) {
   if (size == 0) return;
+  check_room_for_file(fd_, size, "reserving space for", target_);
   int rc;
   do {
     rc = ::posix_fallocate(fd_, 0, static_cast<off_t>(size));

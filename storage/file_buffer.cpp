@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "storage/errors.hpp"
+#include "storage/space_check.hpp"
 
 namespace pycauset {
 
@@ -53,6 +54,7 @@ std::unique_ptr<FileBuffer> FileBuffer::create_spill(const std::string& path, st
   file->unlink_on_close_ = true;
   if (size > 0) {
     // Reserve the blocks now: running out of disk later, through the mapping, would be a SIGBUS.
+    check_room_for_file(file->fd_, size, "reserving space for spill file", path);
     int rc = EINTR;
     while (rc == EINTR) rc = ::posix_fallocate(file->fd_, 0, static_cast<off_t>(size));  // a signal is no failure
     if (rc == EOPNOTSUPP || rc == EINVAL) {

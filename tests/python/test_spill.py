@@ -284,3 +284,27 @@ def test_spill_root_that_is_a_file_fails_only_the_spill_naming_it(tmp_path):
     assert "ram: 3.0" in result.stdout, result.stdout
     message = result.stdout.split("OSError:", 1)[1]
     assert str(root) in message and "PYCAUSET_SPILL_DIR" in message and "Not a directory" in message
+
+
+# ---------------------------------------------------------------------------------------- impossible sizes
+@pytest.mark.parametrize("shape, dtype", [((10**7, 10**7), "float64"), ((2**31, 2**31), "bool")],
+                         ids=["800TB", "bool-512PiB"])
+def test_impossible_allocation_fails_before_reserving_space(tmp_path, shape, dtype):
+    # 800 TB once reserved blocks until the file system was full, and only then failed.
+    result = _run_python(f"""
+        import errno, os, shutil, time, pycauset
+        pycauset.set_memory_limit(2**20)
+        start = time.monotonic()
+        try:
+            pycauset.zeros({shape!r}, dtype={dtype!r})
+        except OSError as error:
+            assert error.errno in (errno.ENOSPC, errno.EFBIG), error
+            print("seconds:", time.monotonic() - start)
+            print("OSError:", error)
+    """, PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert ("the disk is full, its file system has" in result.stdout or  # the limit hit is named
+            "the file system's maximum file size" in result.stdout), result.stdout
+    assert "ulimit" not in result.stdout
+    assert float(result.stdout.split("seconds:")[1].split()[0]) < 1.0
+    assert _spill_dirs(tmp_path) == []
