@@ -82,6 +82,32 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
     def __len__(self) -> int:
         return self.shape[0]
 
+    # ------------------------------------------------------------------ one-element conversions (as NumPy)
+    def _only_element(self, what: str):
+        """Return the single element; any other size is ambiguous, as for ``ndarray``."""
+        if self.size == 1:
+            return self[(0,) * self.ndim]
+        if what == "truth value" and self.size == 0:
+            raise _core.PyCausetValueError("The truth value of an empty array is ambiguous. "
+                                           "Use `array.size > 0` to check that an array is not empty.")
+        if what == "truth value":
+            raise _core.PyCausetValueError("The truth value of an array with more than one element is ambiguous. "
+                                           "Use a.any() or a.all()")
+        raise _core.PyCausetTypeError(f"only arrays of size 1 can be converted to Python scalars (got size {self.size})")
+
+    def __bool__(self) -> bool:
+        # Without it Python would fall back to __len__: bool(zeros(3)) was True, bool(zeros((1, 1))) True.
+        return bool(self._only_element("truth value"))
+
+    def __float__(self) -> float:
+        return float(self._only_element("scalar"))
+
+    def __int__(self) -> int:
+        return int(self._only_element("scalar"))
+
+    def __complex__(self) -> complex:
+        return complex(self._only_element("scalar"))
+
     def eval(self):
         """Return self: a Matrix or Vector is already evaluated (expressions have ``eval`` too)."""
         return self

@@ -164,3 +164,20 @@ def test_repr_of_file_backed_reads_only_corners(budget):
     assert m.storage == "file"
     text = repr(m)
     assert "storage='file'" in text and "path=" in text and "..." in text
+
+
+@pytest.mark.parametrize("storage", ["ram", "file"])
+def test_bool_and_scalar_conversions_follow_numpy(storage):
+    # bool(M) fell back to len(M): bool(zeros(3)) and bool(zeros((1, 1))) were both True.
+    assert bool(to_pycauset(np.zeros((1, 1)), storage)) is False
+    assert bool(to_pycauset(np.array([7], np.int32), storage)) is True
+    assert bool(to_pycauset(np.array([[False]]), storage)) is False
+    for shape, words in [((3,), "more than one element"), ((2, 2), "more than one element"), ((0,), "empty")]:
+        with pytest.raises(ValueError, match=words) as info:
+            bool(to_pycauset(np.ones(shape), storage))
+        assert isinstance(info.value, pycauset.PyCausetError)
+    assert float(to_pycauset(np.array([[2.5]]), storage)) == 2.5
+    assert int(to_pycauset(np.array([-3], np.int64), storage)) == -3
+    assert complex(to_pycauset(np.array([1 + 2j]), storage)) == 1 + 2j
+    with pytest.raises(TypeError, match="size 1"):
+        float(to_pycauset(np.ones(2), storage))
