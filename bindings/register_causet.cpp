@@ -1,4 +1,4 @@
-// Causal sets: _core.causal_matrix, _core.count_true and _core.longest_chain (see core/causet/).
+// Causal sets: _core.causal_matrix, count_true, count_true_on_or_below_diagonal, longest_chain (see core/causet/).
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -51,6 +51,13 @@ void register_causet(py::module_& m) {
         return causet::count_true(bits);
       },
       py::arg("bits"), "Return the number of true elements of a bool array (popcount of its packed words).");
+  m.def(
+      "count_true_on_or_below_diagonal",
+      [](const Array& c) {
+        py::gil_scoped_release release;
+        return causet::count_true_on_or_below_diagonal(c);
+      },
+      py::arg("c"), "Return the number of true elements on or below the diagonal of a square bool matrix.");
   m.def(
       "longest_chain",
       [](const Array& c, py::object progress) {

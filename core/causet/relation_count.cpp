@@ -67,4 +67,39 @@ std::uint64_t count_true(const Array& bits) {
                          static_cast<std::uint64_t>(bits.size()));
 }
 
+std::uint64_t count_true_on_or_below_diagonal(const Array& c) {
+  if (c.dtype() != DType::Bool || c.ndim() != 2 || c.rows() != c.cols()) {
+    throw ValueError("a causal matrix must be a square bool matrix, got a " + std::to_string(c.rows()) + " x " +
+                     std::to_string(c.cols()) + " " + dtype_name(c.dtype()) + " array");
+  }
+  const std::int64_t n = c.rows();
+  if (n == 0) return 0;
+  if (!(c.row_stride() == n && c.col_stride() == 1)) return count_true_on_or_below_diagonal(c.copy_as(DType::Bool));
+  Buffer::Lease lease = Buffer::lease(c.buffer());
+  const ByteStore& store = lease.store();
+  const std::uint64_t base_bit = static_cast<std::uint64_t>(c.offset());
+  const std::uint64_t row_bytes = static_cast<std::uint64_t>(n + 7) / 8;
+  const std::int64_t band_rows = std::clamp<std::int64_t>(static_cast<std::int64_t>((1ull << 20) / row_bytes), 1, n);
+  const std::int64_t bands = (n + band_rows - 1) / band_rows;
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::int64_t>(0, bands), std::uint64_t{0},
+      [&](const tbb::blocked_range<std::int64_t>& range, std::uint64_t ones) {
+        for (std::int64_t b = range.begin(); b != range.end(); ++b) {
+          const std::int64_t r0 = b * band_rows, r1 = std::min(n, r0 + band_rows);
+          const std::uint64_t bit0 = base_bit + static_cast<std::uint64_t>(r0) * n;
+          const std::uint64_t bit1 = base_bit + static_cast<std::uint64_t>(r1) * n;
+          const std::size_t nbytes = static_cast<std::size_t>((bit1 + 7) / 8 - bit0 / 8);
+          PooledBuffer band = MemoryGovernor::instance().acquire_tile(nbytes + 16);
+          std::memset(band.data() + nbytes, 0, 16);
+          store.read_at(bit0 / 8, band.data(), nbytes);
+          const std::int64_t lead = static_cast<std::int64_t>(bit0 % 8);
+          for (std::int64_t i = r0; i < r1; ++i) {
+            ones += count_ones(band.as<std::uint8_t>(), lead + (i - r0) * n, i + 1);  // columns 0..i
+          }
+        }
+        return ones;
+      },
+      [](std::uint64_t a, std::uint64_t b) { return a + b; });
+}
+
 }  // namespace pycauset::causet

@@ -40,4 +40,11 @@ Array causal_matrix(const double* points, std::int64_t n, int d, const std::vect
 /// \throws TypeError if `bits` is not bool.
 std::uint64_t count_true(const Array& bits);
 
+/// \brief Return the number of true elements on or below the diagonal of a square bool matrix (zero
+///        exactly when it is strictly upper triangular, as a causal matrix in natural labelling must be).
+///
+/// Reads only the lower-left part of each band of rows: O(n^2 / 128) word operations. Thread-safe.
+/// \throws ValueError if `c` is not a square bool matrix.
+std::uint64_t count_true_on_or_below_diagonal(const Array& c);
+
 }  // namespace pycauset::causet
