@@ -43,8 +43,14 @@ void register_config(py::module_& m) {
       "The instruction set of the elementwise float loops: 'avx512', 'avx2' or 'baseline' (PYCAUSET_SIMD lowers it).");
   m.def("remove_spill_dir", []() { SpillDir::remove_own(); }, "Remove this process's spill directory, if it made one (at exit).");
   m.def("remove_stale_spill_dirs", &remove_stale_spill_dirs);
-  m.def("sweep_stale_spill_dirs", &sweep_stale_spill_dirs,
-        "Remove spill directories of dead processes; creates nothing and never fails (called at import).");
+  m.def(
+      "on_import",
+      []() {
+        MemoryGovernor::instance();  // an invalid PYCAUSET_MEMORY_LIMIT raises at import
+        get_num_threads();           // an invalid PYCAUSET_NUM_THREADS too
+        sweep_stale_spill_dirs();    // creates nothing: a missing spill root fails only a real spill
+      },
+      "Check the environment settings and remove spill directories of dead processes (called at import).");
 }
 
 }  // namespace pycauset::bindings

@@ -35,8 +35,15 @@ void ensure_initialised() {
   if (g_threads != 0) return;
   int n = usable_cores();
   if (const char* env = std::getenv("PYCAUSET_NUM_THREADS"); env != nullptr && *env != '\0') {
-    int parsed = std::atoi(env);
-    if (parsed >= 1) n = parsed;
+    // Strict, as for PYCAUSET_MEMORY_LIMIT: atoi took "4x" as 4 and silently ignored "four" or "0".
+    const std::string text(env);
+    const bool digits = text.size() <= 7 && text.find_first_not_of("0123456789") == std::string::npos;
+    const int parsed = digits ? std::stoi(text) : 0;
+    if (parsed < 1) {
+      throw ValueError("PYCAUSET_NUM_THREADS='" + text + "' is not a positive whole number of threads; set it to "
+                       "a count such as 4, or unset it to use every usable core");
+    }
+    n = parsed;
   }
   apply(n);
 }

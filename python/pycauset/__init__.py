@@ -72,6 +72,7 @@ def __dir__():
     return sorted(__all__)
 
 
-# Sweep spill directories of dead processes now (ours is made at the first spill), and remove ours at exit.
-_core.sweep_stale_spill_dirs()
+# Check the environment and sweep spill directories of dead processes now (ours is made at the first
+# spill), and remove ours at exit.
+_core.on_import()
 _atexit.register(_core.remove_spill_dir)

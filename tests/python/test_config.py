@@ -129,3 +129,18 @@ def test_recycled_ram_is_zeroed_for_zeros_and_stays_within_the_budget(budget):
     budget(2**20)  # lowering the budget drops recycled mappings that no longer fit
     info = pycauset.memory_info()
     assert info["ram_bytes"] + info["scratch_bytes"] + info["recycled_bytes"] <= info["budget"]
+
+
+@pytest.mark.parametrize("value", ["four", "0", "4x", "-2", "1e3"])
+def test_invalid_num_threads_variable_raises_naming_it(value):
+    # atoi() took "4x" as 4 and the rest as "not set": a typo silently ran on every core.
+    result = _run("""
+try:
+    import pycauset   # raises at import
+    pycauset.get_num_threads()
+except ValueError as error:
+    assert type(error).__name__ == "PyCausetValueError"
+    print("ValueError:", error)
+""", PYCAUSET_NUM_THREADS=value)
+    assert result.returncode == 0, result.stderr
+    assert f"ValueError: PYCAUSET_NUM_THREADS='{value}' is not a positive whole number" in result.stdout
