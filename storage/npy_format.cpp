@@ -82,6 +82,10 @@ class LiteralReader {
     ++pos_;
     return out;
   }
+  bool at_end() {
+    skip_space();
+    return pos_ == text_.size();
+  }
   [[noreturn]] void fail(const std::string& what) const {
     throw ValueError("'" + path_ + "' has a malformed .npy header (" + what + " at character " + std::to_string(pos_) +
                      " of " + text_ + ")");
@@ -93,18 +97,45 @@ class LiteralReader {
   std::size_t pos_ = 0;
 };
 
-/// Split a descr such as "<f8" into byte order, kind and item size.
+/// NumPy's one-letter type codes ('<d' is '<f8'; np.dtype accepts them in a descr), on LP64 Linux.
+bool type_code(char code, char& kind, std::uint64_t& itemsize) {
+  static const struct {
+    char code, kind;
+    std::uint64_t itemsize;
+  } kCodes[] = {{'?', 'b', 1}, {'b', 'i', 1}, {'B', 'u', 1}, {'h', 'i', 2}, {'H', 'u', 2}, {'i', 'i', 4},
+                {'I', 'u', 4}, {'l', 'i', 8}, {'L', 'u', 8}, {'q', 'i', 8}, {'Q', 'u', 8}, {'p', 'i', 8},
+                {'P', 'u', 8}, {'e', 'f', 2}, {'f', 'f', 4}, {'d', 'f', 8}, {'g', 'f', 16}, {'F', 'c', 8},
+                {'D', 'c', 16}, {'G', 'c', 32}};
+  for (const auto& c : kCodes) {
+    if (c.code == code) {
+      kind = c.kind;
+      itemsize = c.itemsize;
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Split a descr such as "<f8" (or an alias such as "<d") into byte order, kind and item size.
 void parse_descr(NpyHeader& h, const std::string& path) {
   const std::string& d = h.descr;
-  if (d.size() < 2) throw ValueError("'" + path + "' has a malformed .npy dtype descr '" + d + "'");
+  auto malformed = [&]() { return ValueError("'" + path + "' has a malformed .npy dtype descr '" + d + "'"); };
   std::size_t i = 0;
   char order = '|';
-  if (d[0] == '<' || d[0] == '>' || d[0] == '|' || d[0] == '=') order = d[i++];
+  if (!d.empty() && (d[0] == '<' || d[0] == '>' || d[0] == '|' || d[0] == '=')) order = d[i++];
   if (order == '=') order = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? '<' : '>';
   h.byte_order = order;
-  h.kind = d[i++];
+  if (i + 1 == d.size() && type_code(d[i], h.kind, h.itemsize)) return;
+  if (i >= d.size() || !std::isalpha(static_cast<unsigned char>(d[i]))) throw malformed();
+  h.kind = d[i++];  // "|O" has no size; unsupported kinds are named by the caller
+  // Exactly kind + size, as np.dtype requires: "<f8garbage" and sizes that overflow are not dtypes.
   std::uint64_t size = 0;
-  for (; i < d.size() && std::isdigit(static_cast<unsigned char>(d[i])); ++i) size = size * 10 + (d[i] - '0');
+  for (; i < d.size() && std::isdigit(static_cast<unsigned char>(d[i])); ++i) {
+    if (size > 1000000) throw malformed();
+    size = size * 10 + static_cast<std::uint64_t>(d[i] - '0');
+  }
+  const bool time_unit = (h.kind == 'M' || h.kind == 'm') && i < d.size() && d[i] == '[' && d.back() == ']';
+  if (i != d.size() && !time_unit) throw malformed();  // "<M8[ns]": a datetime, refused by name later
   h.itemsize = size;
 }
 
@@ -129,10 +160,11 @@ NpyHeader read_npy_header(const std::string& path) {
   h.major = prefix[6];
   h.minor = prefix[7];
   std::uint64_t header_len = 0, text_start = 0;
-  if (h.major == 1) {
+  // NumPy reads exactly 1.0, 2.0 and 3.0 (a minor version could change the layout): so do we.
+  if (h.minor == 0 && h.major == 1) {
     header_len = prefix[8] | (static_cast<std::uint64_t>(prefix[9]) << 8);
     text_start = 10;
-  } else if (h.major == 2 || h.major == 3) {
+  } else if (h.minor == 0 && (h.major == 2 || h.major == 3)) {
     if (have < 12) throw ValueError("'" + path + "' is truncated: its .npy header is incomplete");
     header_len = prefix[8] | (static_cast<std::uint64_t>(prefix[9]) << 8) |
                  (static_cast<std::uint64_t>(prefix[10]) << 16) | (static_cast<std::uint64_t>(prefix[11]) << 24);
@@ -173,6 +205,9 @@ NpyHeader read_npy_header(const std::string& path) {
       reader.fail("expected ',' or '}'");
     }
   }
+  reader.expect('}');
+  // Only the padding may follow the dict (spaces, the final newline): NumPy's literal_eval rejects the rest.
+  if (!reader.at_end()) reader.fail("unexpected text after the header dict");
   if (!seen_descr || !seen_order || !seen_shape) reader.fail("missing one of the keys descr, fortran_order, shape");
   parse_descr(h, path);
   return h;

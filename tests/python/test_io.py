@@ -655,3 +655,44 @@ def test_save_through_a_dangling_symlink_into_a_missing_directory(tmp_path):
         pycauset.save(np.arange(3), link)
     assert info.value.errno == errno.ENOENT
     assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["link.pycauset"]
+
+
+# ---------------------------------------------------------------------------------------- .npy strictness
+def _npy_bytes(dict_text: str, payload: bytes, version=(1, 0)) -> bytes:
+    """A .npy file with this header text, padded to 64 bytes as numpy.save pads (version 1.x layout)."""
+    header = dict_text.encode() + b" " * ((-(10 + len(dict_text) + 1)) % 64) + b"\n"
+    return b"\x93NUMPY" + bytes(version) + struct.pack("<H", len(header)) + header + payload
+
+
+@pytest.mark.parametrize(
+    "version, dict_text, words",
+    [
+        ((1, 1), "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", "version 1.1"),
+        ((1, 0), "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), } junk", "after the header dict"),
+        ((1, 0), "{'descr': '<f8garbage', 'fortran_order': False, 'shape': (2,), }", "malformed .npy dtype descr"),
+        ((1, 0), "{'descr': '<f99999999999999999999999', 'fortran_order': False, 'shape': (2,), }",
+         "malformed .npy dtype descr"),
+    ],
+    ids=["version-1.1", "junk-after-dict", "descr-garbage", "itemsize-overflow"],
+)
+def test_npy_headers_numpy_rejects_are_rejected(tmp_path, version, dict_text, words):
+    src = tmp_path / "a.npy"
+    src.write_bytes(_npy_bytes(dict_text, np.arange(2.0).tobytes(), version))
+    with pytest.raises(ValueError, match=words) as info:
+        pycauset.convert_file(src, tmp_path / "a.pycauset")
+    assert str(src) in str(info.value)
+    assert not (tmp_path / "a.pycauset").exists()
+
+
+@pytest.mark.parametrize("alias, dtype", [("<q", "int64"), ("<d", "float64"), ("<i", "int32"), ("|?", "bool"),
+                                          ("<f", "float32"), ("<D", "complex128"), ("|B", "uint8"), (">h", ">i2")])
+def test_npy_descr_aliases_numpy_accepts(tmp_path, alias, dtype):
+    expected = np.arange(6).reshape(2, 3).astype(dtype)
+    assert np.dtype(alias) == expected.dtype  # NumPy reads the alias as this dtype
+    src = tmp_path / "a.npy"
+    src.write_bytes(_npy_bytes(f"{{'descr': '{alias}', 'fortran_order': False, 'shape': (2, 3), }}", expected.tobytes()))
+    np.testing.assert_array_equal(np.load(src), expected)
+    pycauset.convert_file(src, tmp_path / "a.pycauset")
+    got = pycauset.to_numpy(pycauset.load(tmp_path / "a.pycauset"), allow_huge=True)
+    assert got.dtype == expected.dtype.newbyteorder("=")
+    np.testing.assert_array_equal(got, expected)
