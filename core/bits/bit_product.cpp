@@ -96,7 +96,7 @@ std::uint64_t multiply_band(const Array& a, const Buffer::Lease& lease_a, std::i
     rows.last = std::max(rows.last, span.last);
   }
   std::unique_ptr<TileSink> sink = epilogue.open(i0, m, cols.j0, cols.n);
-  std::uint64_t words_done = 0;
+  std::uint64_t bits_done = 0;
   for (std::size_t blk = 0; blk < cols.block_spans.size(); ++blk) {
     const std::int64_t c0 = static_cast<std::int64_t>(blk) * kBlockCols;
     const std::int64_t nc = std::min(kBlockCols, cols.n - c0);
@@ -112,11 +112,13 @@ std::uint64_t multiply_band(const Array& a, const Buffer::Lease& lease_a, std::i
       const std::int64_t kw = std::min(kDepth, last + 1 - w);
       kernel(m, nc, kw, band.data() + w, ld, cols.words + c0 * ld + w, ld, counts.data(), nc);
     }
-    words_done += static_cast<std::uint64_t>(m * nc * (last + 1 - first));
+    // Bits of k covered by the words multiplied (the last word of a row may be partly padding).
+    const std::int64_t covered = std::min(a.cols(), 64 * (last + 1)) - 64 * first;
+    bits_done += static_cast<std::uint64_t>(m * nc * covered);
     sink->counts(cols.j0 + c0, nc, counts.data(), nc);
   }
   sink->finish();
-  return 64 * words_done;
+  return bits_done;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/bits/bit_matmul.hpp"
 #include "core/governor.hpp"
 #include "core/kernels/gemm_internal.hpp"
 #include "core/tiles/tile_io.hpp"
@@ -21,6 +22,12 @@ Array matmul(const Array& a, const Array& b, const GemmProgress& progress) {
                      std::to_string(k) + ")");
   }
   const DType dtype = promote_types(a.dtype(), b.dtype());
+  // Two bool operands: the packed-word product (OR of ANDs), never unpacking the bits.
+  if (a.dtype() == DType::Bool && b.dtype() == DType::Bool) {
+    return bits::bit_matmul(a, b, DType::Bool, [&](std::uint64_t done, std::uint64_t total) {
+      if (progress) progress(done, total);
+    });
+  }
   Array c;
   {
     // Pin the operands while the result is placed: the governor must not spill them to make room.

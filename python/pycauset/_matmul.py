@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._array import _wrap, asarray_like, concrete
-from ._dtypes import _core
+from ._dtypes import _core, normalize_dtype
 from ._progress import ProgressBar
 
 __all__ = ["matmul"]
@@ -23,7 +23,7 @@ def _operand(x, position: int):
     return asarray_like(x)
 
 
-def matmul(a, b, *, progress: bool = False):
+def matmul(a, b, *, dtype=None, progress: bool = False):
     """Matrix product ``a @ b`` with NumPy's rules, in RAM or out of core.
 
     Parameters
@@ -31,6 +31,10 @@ def matmul(a, b, *, progress: bool = False):
     a, b : Matrix, Vector, numpy.ndarray or nested list
         Operands of rank 1 or 2. A vector on the left acts as a row, on the right as a column, and
         its dimension is dropped from the result; vector @ vector is the inner product (a scalar).
+    dtype : dtype, optional
+        The result dtype, as ``numpy.matmul(a, b, dtype=...)``: the operands are converted to it first.
+        For two ``bool`` operands and an integer (or float) ``dtype`` the result holds the counts
+        ``popcount(row_i(a) AND col_j(b))``, computed on the packed bits without any conversion.
     progress : bool
         Draw a progress bar (percent, GFLOP/s, ETA) on stderr while the product runs.
 
@@ -49,7 +53,10 @@ def matmul(a, b, *, progress: bool = False):
     -----
     float32/float64/complex64/complex128 products run in BLAS ``?gemm``; transposed views are passed
     with transpose flags (no copy); only genuinely strided slices are copied, tile by tile. Integer
-    products wrap around like NumPy's; ``bool @ bool`` is the logical product (any a_ik and b_kj).
+    products wrap around like NumPy's; ``bool @ bool`` is the logical product (any a_ik and b_kj), computed
+    like the counts by the packed-word popcount kernel (see ``documentation/internals/bits.md``), which
+    skips blocks where the operands have no nonzero words in common (a strictly upper-triangular
+    ``C @ C`` costs about N³/6 bit operations).
     When operands and result fit the budget the product is one BLAS call on the RAM buffers;
     otherwise a tiled out-of-core kernel streams blocks through pooled buffers with reads and
     write-backs overlapped with BLAS (see ``documentation/internals/matmul.md``).
@@ -65,6 +72,11 @@ def matmul(a, b, *, progress: bool = False):
     """
     left = _operand(a, 0)
     right = _operand(b, 1)
+    if dtype is not None:
+        want = normalize_dtype(dtype)
+        if left.dtype_name == "bool" and right.dtype_name == "bool" and want != "bool":
+            return _finish(left, right, _bit_counts(left, right, want, progress))
+        left, right = left.astype(want), right.astype(want)
     if progress:
         m = 1 if left.ndim == 1 else left._rows
         n = 1 if right.ndim == 1 else right._cols
@@ -73,6 +85,23 @@ def matmul(a, b, *, progress: bool = False):
             native = _core.matmul(left, right, bar)
     else:
         native = _core.matmul(left, right)
+    return _finish(left, right, native)
+
+
+def _bit_counts(left, right, dtype: str, progress: bool):
+    """The counts of two bool operands in ``dtype``, from the packed-word product."""
+    if progress:
+        m = 1 if left.ndim == 1 else left._rows
+        n = 1 if right.ndim == 1 else right._cols
+        with ProgressBar(f"bit counts {m}x{left._cols} @ {left._cols}x{n}", unit="band") as bar:
+            native, _ = _core.bit_matmul(left, right, dtype, progress=bar)
+    else:
+        native, _ = _core.bit_matmul(left, right, dtype)
+    return native
+
+
+def _finish(left, right, native):
+    """Wrap a native product; vector @ vector becomes NumPy's scalar."""
     if left.ndim == 1 and right.ndim == 1:
         # The inner product comes back as a 1 x 1 matrix; NumPy returns a scalar of the result dtype.
         return np.frombuffer(native._get_raw(0, 0), dtype=native.dtype_name)[0]

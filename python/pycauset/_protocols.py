@@ -114,12 +114,15 @@ class ProtocolMixin:
             return NotImplemented
         if kwargs.get("out") is not None or any(k not in ("out", "dtype", "casting") for k in kwargs):
             return NotImplemented
-        if kwargs.get("dtype") is not None or kwargs.get("casting", "same_kind") != "same_kind":
+        if kwargs.get("casting", "same_kind") != "same_kind":
             return NotImplemented
         if name == "matmul":
             from ._matmul import matmul
 
-            return matmul(*inputs)
+            # np.matmul(a, b, dtype=t): for bool operands and an integer t, the counts (SPEC: bit matrices).
+            return matmul(*inputs, dtype=kwargs.get("dtype"))
+        if kwargs.get("dtype") is not None:
+            return NotImplemented
         if name == "power":
             from ._expr import _is_scalar
 
