@@ -133,6 +133,10 @@ ContainerHeader read_container_header(int fd, const std::string& path) {
   auto corrupt = [&](const std::string& what) { return ValueError(quoted(path) + " is corrupt: " + what); };
   if (header_size != ContainerHeader::kHeaderSize) throw corrupt("header size " + std::to_string(header_size));
   if (h.dtype.size() == kDtypeBytes) throw corrupt("the dtype field is not terminated");
+  // The name is zero-padded: anything after its NUL means the field is not what a writer produced.
+  for (std::size_t k = h.dtype.size(); k < kDtypeBytes; ++k) {
+    if (page[kOffDtype + k] != 0) throw corrupt("bytes after the dtype name '" + h.dtype + "' are not zero");
+  }
   if (h.ndim != 1 && h.ndim != 2) throw corrupt("rank " + std::to_string(h.ndim) + " (expected 1 or 2)");
   if ((h.flags & ~ContainerHeader::kFlagBitPacked) != 0) throw corrupt("unknown flags " + std::to_string(h.flags));
   if (h.ndim == 1 && h.shape[1] != 0) throw corrupt("a vector with a second dimension");

@@ -232,8 +232,9 @@ def test_header_checksum_is_crc32c_of_the_page(saved):
         ((44, struct.pack("<I", 6)), "corrupt: unknown flags"),
         ((64, struct.pack("<Q", 100)), "corrupt: payload offset"),
         ((72, struct.pack("<Q", 2**63)), "truncated"),
+        ((24, b"float64\0x"), "corrupt: bytes after the dtype name 'float64' are not zero"),
     ],
-    ids=["dtype", "rank", "size", "overflow", "packed-flag", "flags", "offset", "huge"],
+    ids=["dtype", "rank", "size", "overflow", "packed-flag", "flags", "offset", "huge", "dtype-junk"],
 )
 def test_sealed_but_inconsistent_header(saved, edit, words):
     _patch_sealed(saved, *edit)
