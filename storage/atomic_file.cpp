@@ -1,10 +1,13 @@
 // AtomicFile: O_EXCL temp file in the target's directory, fsync, rename, fsync of the directory.
 #include "storage/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <random>
@@ -52,6 +55,43 @@ std::string random_suffix() {
   return out;
 }
 
+/// True for `.<base>.<10 random characters>.tmp`, the names AtomicFile gives the temp files of `base`.
+bool is_temp_name_of(const std::string& name, const std::string& base) {
+  const std::string head = "." + base + ".", tail = ".tmp";
+  if (name.size() != head.size() + 10 + tail.size()) return false;
+  if (name.compare(0, head.size(), head) != 0 || name.compare(name.size() - tail.size(), tail.size(), tail) != 0) {
+    return false;
+  }
+  for (std::size_t k = head.size(); k < head.size() + 10; ++k) {
+    if (!std::isdigit(static_cast<unsigned char>(name[k])) && !std::islower(static_cast<unsigned char>(name[k]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Remove temp files of `base` in `directory` whose writer died (a killed save leaves a full-size one).
+/// A live writer holds a flock on its temp file for its whole life, so a lock that can be taken means
+/// the writer is gone, as for spill directories.
+void sweep_stale_temp_files(const std::string& directory, const std::string& base) noexcept {
+  DIR* d = ::opendir(directory.c_str());
+  if (d == nullptr) return;
+  while (dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (!is_temp_name_of(name, base)) continue;
+    const std::string path = directory + "/" + name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+        ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      ::unlink(path.c_str());
+    }
+    ::close(fd);
+  }
+  ::closedir(d);
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
@@ -63,11 +103,25 @@ AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
   struct stat existing {};
   bool target_exists = ::stat(target_.c_str(), &existing) == 0;
   if (target_exists && S_ISDIR(existing.st_mode)) throw_io_error("saving to", target_, EISDIR);
+  sweep_stale_temp_files(directory_, base_name_of(target_));
+  std::string pending;
   for (int attempt = 0; fd_ < 0; ++attempt) {
-    temp_ = directory_ + "/." + base_name_of(target_) + "." + random_suffix() + ".tmp";
+    const std::string stem = directory_ + "/." + base_name_of(target_) + "." + random_suffix();
+    temp_ = stem + ".tmp";
+    pending = stem + ".new";
     // 0666 filtered by the umask: the same permissions a plain open() of the target would give.
-    fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    fd_ = ::open(pending.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0 && (errno != EEXIST || attempt > 100)) throw_io_error("creating a temporary file to save", target_);
+  }
+  // Lock under a pending name, then rename: a sweeping process must never find an unlocked .tmp of a
+  // live save (it would remove it).
+  if (::flock(fd_, LOCK_EX) != 0 || ::rename(pending.c_str(), temp_.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(pending.c_str());
+    ::close(fd_);
+    fd_ = -1;
+    temp_.clear();
+    throw_io_error("creating a temporary file to save", target_, error);
   }
   // Replacing a file keeps its permission bits (owner and group are the writer's, as with any new file).
   if (target_exists && S_ISREG(existing.st_mode)) (void)::fchmod(fd_, existing.st_mode & 07777);

@@ -15,6 +15,10 @@ namespace pycauset {
 /// destroyed without `commit()`, the temp file is unlinked and the target is untouched. A process that
 /// maps the old target keeps reading the old inode. Not thread-safe: one writer per object, although
 /// `write_at` of disjoint ranges may run from several threads.
+///
+/// The temp file stays flock()ed while its writer lives. A save killed midway (SIGKILL) leaves its
+/// temp file behind; the next AtomicFile for the same target removes every such file whose lock it
+/// can take, i.e. whose writer is gone.
 class AtomicFile {
  public:
   /// \brief Create the temp file for `target`. Throws IoError (ENOENT, EACCES, ...) naming the target.

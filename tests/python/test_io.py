@@ -697,3 +697,41 @@ def test_npy_descr_aliases_numpy_accepts(tmp_path, alias, dtype):
     got = pycauset.to_numpy(pycauset.load(tmp_path / "a.pycauset"), allow_huge=True)
     assert got.dtype == expected.dtype.newbyteorder("=")
     np.testing.assert_array_equal(got, expected)
+
+
+def test_next_save_sweeps_temp_files_of_killed_saves(tmp_path):
+    path = tmp_path / "m.pycauset"
+    dead = tmp_path / ".m.pycauset.k1lled0001.tmp"     # a killed save's leftover: nobody holds its lock
+    dead.write_bytes(b"\0" * 8192)
+    other = tmp_path / ".other.pycauset.k1lled0002.tmp"  # another target's: left to that target's next save
+    other.write_bytes(b"\0")
+    live = tmp_path / ".m.pycauset.running003.tmp"      # a save in progress elsewhere holds its lock
+    live.write_bytes(b"\0")
+    import fcntl
+    with open(live, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        pycauset.save(np.arange(3), path)
+    assert not dead.exists() and other.exists() and live.exists()
+    assert _leftovers(tmp_path, ["m.pycauset", other.name, live.name]) == []
+
+
+def test_a_killed_save_leaves_a_temp_file_the_next_save_removes(tmp_path):
+    path = tmp_path / "m.pycauset"
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import numpy as np, pycauset
+        pycauset.save(pycauset.random.uniform((4096, 4096), seed=1), {str(path)!r})
+    """)], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    try:
+        for _ in range(6000):  # until the temp file exists (at most ~60 s)
+            if any(p.name.endswith(".tmp") for p in tmp_path.iterdir()) or child.poll() is not None:
+                break
+            import time
+            time.sleep(0.01)
+        child.kill()
+    finally:
+        child.wait()
+    if path.exists():
+        pytest.skip("the save finished before it could be killed")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "the killed save left no temp file"
+    pycauset.save(np.arange(3), path)
+    assert _leftovers(tmp_path, ["m.pycauset"]) == []
