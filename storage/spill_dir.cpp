@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <random>
 #include <string>
@@ -72,6 +73,9 @@ void make_private_dir(const std::string& dir) {
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) {
     throw IoError(EACCES, "spill directory '" + dir + "' is not a directory owned by this user");
   }
+  // A pre-existing directory that others may write to (made by hand, or by an old umask) would let
+  // them plant or swap entries: ours, so make it owner-only again.
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) throw_io_error("making owner-only", dir);
 }
 
 }  // namespace
@@ -84,8 +88,18 @@ int remove_stale_spill_dirs(const std::string& base) {
     std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
     std::string dir = base + "/" + name;
-    int fd = ::open((dir + "/" + kLockName).c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) continue;  // not ours, or still being created
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;  // never follow a planted symlink
+    int fd = ::open((dir + "/" + kLockName).c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      // A process that died between making its directory and locking it left no owner.lock: remove the
+      // directory once it is old enough that no live process can still be in that window.
+      if (errno == ENOENT && ::time(nullptr) - st.st_mtime > 60) {
+        remove_tree(dir);
+        ++removed;
+      }
+      continue;
+    }
     // A live owner holds an exclusive flock for its whole life; taking it means the owner is gone.
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
       remove_tree(dir);

@@ -308,3 +308,36 @@ def test_impossible_allocation_fails_before_reserving_space(tmp_path, shape, dty
     assert "ulimit" not in result.stdout
     assert float(result.stdout.split("seconds:")[1].split()[0]) < 1.0
     assert _spill_dirs(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------- the spill base
+def test_world_writable_spill_base_is_made_owner_only(tmp_path):
+    base = tmp_path / f"pycauset-{os.getuid()}"
+    base.mkdir()
+    base.chmod(0o777)
+    result = _run_python("""
+        import pycauset
+        pycauset.set_memory_limit(2**20)
+        m = pycauset.zeros((500, 500))
+        print(m.storage)
+    """, PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "file"
+    assert stat.S_IMODE(base.stat().st_mode) == 0o700
+
+
+def test_sweep_never_follows_symlinks_and_removes_unlocked_leftovers(tmp_path):
+    base = tmp_path / f"pycauset-{os.getuid()}"
+    base.mkdir(mode=0o700)
+    victim = tmp_path / "victim"          # looks like a dead spill directory, but is reached through a link
+    victim.mkdir()
+    (victim / "owner.lock").write_text("")
+    (victim / "precious.txt").write_text("keep me")
+    (base / "1-planted").symlink_to(victim)
+    half_made = base / "2-deadbeef"       # a process died between mkdir and taking its lock
+    half_made.mkdir()
+    os.utime(half_made, (0, 0))
+    result = _run_python("import pycauset", PYCAUSET_SPILL_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (victim / "precious.txt").read_text() == "keep me"
+    assert not half_made.exists()
