@@ -41,9 +41,9 @@ def causal_matrix(points, periods=None):
 
 
 def interval_sizes(C):
-    """(C C)[i, j] = |I(i, j)|, as int64."""
-    c = np.asarray(C, dtype=np.int64)
-    return c @ c
+    """(C C)[i, j] = |I(i, j)|, as int64 (a float64 BLAS product: exact, counts are far below 2^53)."""
+    c = np.asarray(C, dtype=np.float64)
+    return (c @ c).astype(np.int64)
 
 
 def abundances(C, kmax):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _array
 from .._dtypes import _core
+from .._interop import to_numpy
 from ._action import LAYERS_NEEDED, benincasa_dowker_action, check_action_arguments
 from ._dimension import midpoint_dimension, myrheim_meyer_dimension
 from ._errors import CausetTypeError, CausetValueError
@@ -241,9 +242,10 @@ class CausalSet:
         if largest <= 0:
             return math.nan
         # |I(a, z)| for every z: row a of C C; |I(z, b)|: column b of C C; z in I(a, b): C[a, z] and C[z, b].
-        to_z = np.asarray(_array._wrap(_core.bit_matmul(C[a:a + 1, :], C, "int64")[0])).ravel()
-        from_z = np.asarray(_array._wrap(_core.bit_matmul(C, C[:, b:b + 1], "int64")[0])).ravel()
-        between = np.asarray(C[a, :]) & np.asarray(C[:, b])
+        # Vectors of n elements, exported even when C lives in a file.
+        to_z = to_numpy(_array._wrap(_core.bit_matmul(C[a:a + 1, :], C, "int64")[0]), allow_huge=True).ravel()
+        from_z = to_numpy(_array._wrap(_core.bit_matmul(C, C[:, b:b + 1], "int64")[0]), allow_huge=True).ravel()
+        between = to_numpy(C[a, :], allow_huge=True) & to_numpy(C[:, b], allow_huge=True)
         midpoint = int(np.minimum(to_z, from_z)[between].max()) if between.any() else 0
         return midpoint_dimension(int(largest), midpoint)
 

@@ -25,7 +25,7 @@ def myrheim_meyer_dimension(fraction: float) -> float:
     if math.isnan(fraction) or fraction <= 0:
         return math.nan
     low, high = 1.0, 20.0
-    if fraction >= ordering_fraction_of_dimension(low):
+    if fraction >= 1.0:  # r(1) = 1 exactly (lgamma would round it)
         return low
     if fraction <= ordering_fraction_of_dimension(high):
         return high
