@@ -45,12 +45,22 @@ std::uint64_t MaskBand::count(std::int64_t c, std::int64_t nc) const noexcept {
 
 namespace {
 
-/// Visit the set mask bits of band columns [c, c + nc) in row-major order: f(r, col).
+/// Visit the set mask bits of band columns [c, c + nc) in row-major order: f(r, col). Works a word at a
+/// time, jumping from set bit to set bit, so a sparse mask (a causal matrix's relations) costs little.
 template <class F>
 void for_each_masked(const MaskBand& mask, std::int64_t m, std::int64_t c, std::int64_t nc, F&& f) {
+  const std::int64_t end = c + nc;
   for (std::int64_t r = 0; r < m; ++r) {
-    for (std::int64_t col = c; col < c + nc; ++col) {
-      if (mask.test(r, col)) f(r, col);
+    const std::uint64_t* row = mask.row(r);
+    for (std::int64_t w = c >> 6; 64 * w < end; ++w) {
+      std::uint64_t word = row[w];
+      if (64 * w < c) word &= ~0ull >> (c - 64 * w);                  // drop columns before c
+      if (64 * w + 64 > end) word &= ~(~0ull >> (end - 64 * w));      // and from `end` on
+      while (word != 0) {
+        const int t = __builtin_clzll(word);  // bit 63 - t holds column 64 w + t
+        f(r, 64 * w + t);
+        word &= ~(1ull << (63 - t));
+      }
     }
   }
 }

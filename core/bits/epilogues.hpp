@@ -44,6 +44,8 @@ class MaskBand {
   bool test(std::int64_t r, std::int64_t c) const noexcept {
     return (words_[static_cast<std::size_t>(r * ld_ + (c >> 6))] >> (63 - (c & 63))) & 1u;
   }
+  /// \brief Return the word row r of the band (column c at bit 63 - c % 64 of word c / 64).
+  const std::uint64_t* row(std::int64_t r) const noexcept { return words_.data() + r * ld_; }
   /// \brief Return the number of set bits in band columns [c, c + nc) of every row.
   std::uint64_t count(std::int64_t c, std::int64_t nc) const noexcept;
 
