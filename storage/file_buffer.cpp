@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "storage/errors.hpp"
 #include "storage/space_check.hpp"
@@ -44,8 +47,41 @@ void pwrite_fully(int fd, const void* src, std::size_t n, std::uint64_t offset, 
   }
 }
 
+namespace {
+
+// Every live spill file, so that a forked child can make the parent's mappings read-only at once.
+// The fork handlers hold the mutex across fork(): the child never finds it locked by a vanished thread.
+std::mutex spill_files_mutex;
+std::set<FileBuffer*>& spill_files() {
+  static auto* files = new std::set<FileBuffer*>();  // leaked: spill files may die during static destruction
+  return *files;
+}
+
+void install_fork_handlers(void (*in_child)()) {
+  static std::once_flag once;
+  std::call_once(once, [in_child] {
+    ::pthread_atfork([] { spill_files_mutex.lock(); }, [] { spill_files_mutex.unlock(); },
+                     in_child);
+  });
+}
+
+}  // namespace
+
+void FileBuffer::protect_inherited_mappings() noexcept {
+  for (FileBuffer* file : spill_files()) {
+    if (file->mapping_ != nullptr) ::mprotect(file->mapping_, file->mapping_size_, PROT_READ);
+  }
+  spill_files_mutex.unlock();
+}
+
+bool FileBuffer::inherited() const noexcept { return unlink_on_close_ && owner_pid_ != ::getpid(); }
+
+bool FileBuffer::read_only() const noexcept { return read_only_ || inherited(); }
+
 std::unique_ptr<FileBuffer> FileBuffer::create_spill(const std::string& path, std::uint64_t size) {
+  install_fork_handlers(&FileBuffer::protect_inherited_mappings);
   std::unique_ptr<FileBuffer> file(new FileBuffer());
+  file->owner_pid_ = static_cast<int>(::getpid());
   file->path_ = path;
   file->size_ = size;
   file->read_only_ = false;
@@ -64,6 +100,8 @@ std::unique_ptr<FileBuffer> FileBuffer::create_spill(const std::string& path, st
     }
   }
   file->map(/*writable=*/true);
+  std::lock_guard<std::mutex> lock(spill_files_mutex);
+  spill_files().insert(file.get());
   return file;
 }
 
@@ -97,10 +135,14 @@ void FileBuffer::map(bool writable) {
 }
 
 FileBuffer::~FileBuffer() {
+  if (unlink_on_close_) {
+    std::lock_guard<std::mutex> lock(spill_files_mutex);
+    spill_files().erase(this);
+  }
   if (direct_fd_ >= 0) ::close(direct_fd_);
   if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
   if (fd_ >= 0) ::close(fd_);
-  if (unlink_on_close_) ::unlink(path_.c_str());
+  if (unlink_on_close_ && !inherited()) ::unlink(path_.c_str());  // a forked child leaves the parent's file
 }
 
 void FileBuffer::read_at(std::uint64_t offset, void* dst, std::size_t n) const {
@@ -110,6 +152,10 @@ void FileBuffer::read_at(std::uint64_t offset, void* dst, std::size_t n) const {
 
 void FileBuffer::check_writable() const {
   if (read_only_) throw ValueError("file '" + path_ + "' is mapped read-only");
+  if (inherited()) {
+    throw ValueError("spill file '" + path_ + "' belongs to the parent of this forked process; copy the object "
+                     "(obj.copy()) to change it here");
+  }
 }
 
 void FileBuffer::write_at(std::uint64_t offset, const void* src, std::size_t n) {

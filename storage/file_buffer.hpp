@@ -34,7 +34,8 @@ class FileBuffer final : public ByteStore {
   std::byte* data() noexcept override { return payload_; }
   const std::byte* data() const noexcept override { return payload_; }
   bool is_file() const noexcept override { return true; }
-  bool read_only() const noexcept override { return read_only_; }
+  /// Also true for a spill file inherited through fork(): it belongs to the parent (see `inherited`).
+  bool read_only() const noexcept override;
   std::string path() const override { return path_; }
   void prefetch(std::uint64_t offset, std::size_t n) const override;
   std::size_t window_lead(std::uint64_t offset) const noexcept override {
@@ -51,9 +52,18 @@ class FileBuffer final : public ByteStore {
   /// \brief Return the file descriptor (for O_DIRECT-free tile I/O helpers). Owned by this object.
   int fd() const noexcept { return fd_; }
 
+  /// \brief Return true for a spill file this process inherited through fork().
+  ///
+  /// The file and its shared mapping are the parent's: the child must neither change them nor unlink
+  /// the file. Such a file reads as read-only, so the first mutation copies it (Buffer::make_writable),
+  /// its mapping is made read-only in the child at fork, and dropping it leaves the file in place.
+  bool inherited() const noexcept;
+
  private:
   FileBuffer() = default;
   void map(bool writable);
+  /// In a child just forked: map every inherited spill file read-only (a write can no longer reach it).
+  static void protect_inherited_mappings() noexcept;
   /// Throw ValueError for a file loaded read-only (writes are refused before touching it).
   void check_writable() const;
   /// The O_DIRECT descriptor of the same open file, opened on first use; -1 when not supported.
@@ -65,6 +75,7 @@ class FileBuffer final : public ByteStore {
   int fd_ = -1;
   bool read_only_ = true;
   bool unlink_on_close_ = false;
+  int owner_pid_ = -1;  ///< the process that created a spill file
   std::uint64_t payload_offset_ = 0;
   std::uint64_t size_ = 0;
   std::byte* mapping_ = nullptr;

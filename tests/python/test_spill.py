@@ -341,3 +341,43 @@ def test_sweep_never_follows_symlinks_and_removes_unlocked_leftovers(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (victim / "precious.txt").read_text() == "keep me"
     assert not half_made.exists()
+
+
+_FORK_WRITES = """
+    import gc, os, numpy as np, pycauset
+    pycauset.set_memory_limit(2**20)
+    keep = np.arange(250_000, dtype=np.float64).reshape(500, 500)
+    a = pycauset.matrix(keep)
+    v = pycauset.vector(np.arange(200_000.0))
+    assert a.storage == "file" and v.storage == "file"
+    pid = os.fork()
+    if pid == 0:
+        # The child writes to every inherited spilled object in every way, then drops them.
+        try:
+            a[0, 0] = -1.0
+            a[1:3, :] = 7.0
+            a += 1.0
+            a.fill(2.0) if hasattr(a, "fill") else None
+            v[:] = v * 3
+            ok = float(a[0, 0]) in (2.0, 0.0) and float(v[1]) == 3.0
+            del a, v
+            gc.collect()
+        except BaseException as error:
+            print("child:", type(error).__name__, error, flush=True)
+            os._exit(4)
+        os._exit(0 if ok else 3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert os.path.exists(a.path) and os.path.exists(v.path)    # the child unlinked nothing of ours
+    assert np.array_equal(pycauset.to_numpy(a, allow_huge=True), keep)
+    assert np.array_equal(pycauset.to_numpy(v, allow_huge=True), np.arange(200_000.0))
+    a[0, 0] = 5.0                                                # and the parent still writes its own
+    assert float(a[0, 0]) == 5.0
+    print("ok")
+"""
+
+
+def test_forked_child_never_writes_or_unlinks_the_parents_spill_files(tmp_path):
+    result = _run_python(_FORK_WRITES, PYCAUSET_SPILL_DIR=str(tmp_path), PYCAUSET_NUM_THREADS="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "ok"
