@@ -34,9 +34,11 @@ def save(obj, path) -> None:
 
     Parameters
     ----------
-    obj : Matrix, Vector, expression or array_like
+    obj : Matrix, Vector, expression, array_like or causet.CausalSet
         What to save. Expressions are evaluated first; NumPy arrays and nested lists are imported
-        as by :func:`pycauset.matrix` / :func:`pycauset.vector`.
+        as by :func:`pycauset.matrix` / :func:`pycauset.vector`. A CausalSet is saved as a directory
+        of containers (causal matrix, coordinates, order) and a JSON description, swapped in atomically
+        (see ``documentation/user_guide/causal_sets.md``).
     path : str, bytes or os.PathLike
         Target file. The extension is not changed; ``.pycauset`` is the convention.
 
@@ -61,6 +63,11 @@ def save(obj, path) -> None:
     (3, 3)
     """
     target = _path(path)
+    from .causet import _files as causet_files  # imported on first use, like pycauset.causet itself
+
+    if isinstance(obj, causet_files.CausalSet):
+        causet_files.save_causal_set(obj, target)
+        return
     _core._save(_array.asarray_like(obj), target)
 
 
@@ -80,8 +87,9 @@ def load(path, *, verify: bool = False):
 
     Returns
     -------
-    Matrix or Vector
-        With ``storage == "file"`` and ``path`` set to the file.
+    Matrix, Vector or causet.CausalSet
+        With ``storage == "file"`` and ``path`` set to the file; a directory saved from a CausalSet
+        loads as a CausalSet whose matrices are mapped the same way.
 
     Raises
     ------
@@ -101,7 +109,12 @@ def load(path, *, verify: bool = False):
     >>> v.storage, v[3]
     ('file', np.int64(3))
     """
-    return _array._wrap(_core._load(_path(path), bool(verify)))
+    target = _path(path)
+    if os.path.isdir(target):  # a saved CausalSet (see pycauset.causet)
+        from .causet._files import load_causal_set
+
+        return load_causal_set(target, bool(verify))
+    return _array._wrap(_core._load(target, bool(verify)))
 
 
 def convert_file(src, dst) -> None:
