@@ -18,7 +18,6 @@ namespace pycauset::causet {
 namespace {
 
 using detail::or_word_at;
-using detail::pack_word;
 
 constexpr int kMaxDim = 4;
 constexpr std::int64_t kWordBits = 64;
@@ -61,11 +60,25 @@ struct Coordinates {
   }
 };
 
+// The bit of element k in a word (element 0 is the most significant bit), as a table: a vector loop
+// loads it, where a variable shift per lane would need AVX2.
+constexpr std::array<std::uint64_t, kWordBits> kElementBit = [] {
+  std::array<std::uint64_t, kWordBits> bits{};
+  for (int k = 0; k < kWordBits; ++k) bits[k] = 1ull << (63 - k);
+  return bits;
+}();
+
+#if defined(__GNUC__)
+#define PYCAUSET_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define PYCAUSET_ALWAYS_INLINE inline
+#endif
+
 /// Return the word of relations i -> j for the 64 columns j0 .. j0 + 63 (element k = column j0 + k).
-/// D is the dimension; the loop over k has no branches, so the compiler vectorises it.
+/// D is the dimension. The loop over k is branch-free with an OR reduction, so the compiler turns it
+/// into vector compares and masks (2, 4 or 8 columns per instruction, see relation_band_dispatch).
 template <int D>
-std::uint64_t relation_word(const Coordinates& c, std::int64_t i, std::int64_t j0) {
-  alignas(64) std::uint8_t related[kWordBits];
+PYCAUSET_ALWAYS_INLINE std::uint64_t relation_word(const Coordinates& c, std::int64_t i, std::int64_t j0) {
   const double* t = c.axis[0].data() + j0;
   const double ti = c.axis[0][static_cast<std::size_t>(i)];
   const double* x[kMaxDim] = {};
@@ -75,6 +88,7 @@ std::uint64_t relation_word(const Coordinates& c, std::int64_t i, std::int64_t j
     xi[a] = c.axis[a][static_cast<std::size_t>(i)];
     period[a] = c.period[a];
   }
+  std::uint64_t word = 0;
   for (int k = 0; k < kWordBits; ++k) {
     const double dt = t[k] - ti;
     double interval = dt * dt;
@@ -84,14 +98,14 @@ std::uint64_t relation_word(const Coordinates& c, std::int64_t i, std::int64_t j
       dx = image < dx ? image : dx;
       interval -= dx * dx;
     }
-    related[k] = static_cast<std::uint8_t>((dt > 0) & (interval > 0));
+    word |= ((dt > 0) & (interval > 0)) ? kElementBit[k] : 0;
   }
-  return pack_word(related);
+  return word;
 }
 
 /// Compute rows [r0, r1) into `band`, zero-filled, holding their packed bits from bit 0 (= bit r0 * n).
 template <int D>
-void relation_band(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
+PYCAUSET_ALWAYS_INLINE void relation_band(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
   const std::int64_t n = c.n;
   for (std::int64_t i = r0; i < r1; ++i) {
     const std::int64_t row_bit = (i - r0) * n;
@@ -103,11 +117,31 @@ void relation_band(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::
   }
 }
 
+// Run-time dispatch: on x86-64, GCC and Clang compile one copy of each band loop per instruction set
+// (AVX-512, AVX2, baseline SSE2) and pick one at load time (an ifunc). The file is compiled with
+// -ffp-contract=off, so no copy fuses a multiply and a subtraction: every copy, and a NumPy reference
+// evaluated in the same order, gives the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PYCAUSET_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PYCAUSET_SIMD_CLONES
+#endif
+
+PYCAUSET_SIMD_CLONES void relation_band_2(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
+  relation_band<2>(c, r0, r1, band);
+}
+PYCAUSET_SIMD_CLONES void relation_band_3(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
+  relation_band<3>(c, r0, r1, band);
+}
+PYCAUSET_SIMD_CLONES void relation_band_4(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
+  relation_band<4>(c, r0, r1, band);
+}
+
 void compute_band(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
   switch (c.d) {
-    case 2: relation_band<2>(c, r0, r1, band); break;
-    case 3: relation_band<3>(c, r0, r1, band); break;
-    default: relation_band<4>(c, r0, r1, band); break;
+    case 2: relation_band_2(c, r0, r1, band); break;
+    case 3: relation_band_3(c, r0, r1, band); break;
+    default: relation_band_4(c, r0, r1, band); break;
   }
 }
 

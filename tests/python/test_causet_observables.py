@@ -193,3 +193,11 @@ def test_observables_of_a_spilled_causal_matrix(budget):
     assert spilled.causal.storage == "file"
     assert (spilled.relations(), spilled.height(), spilled.interval_abundances(kmax=5).tolist(),
             bytes(spilled.links().packbits()), spilled.dimension("midpoint")) == expected
+
+
+def test_progress_bars_are_drawn(capsys):
+    cs = causet.sprinkle(causet.MinkowskiDiamond(2), n=400, seed=2)
+    expected = cs.interval_abundances(kmax=2)
+    np.testing.assert_array_equal(cs.interval_abundances(kmax=2, progress=True), expected)
+    assert cs.height(progress=True) == cs.height()
+    assert "interval abundances of 400 elements" in capsys.readouterr().err

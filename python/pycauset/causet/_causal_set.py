@@ -11,6 +11,7 @@ a predicate, a maximum), so no N x N integer matrix is ever stored.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from .. import _array
 from .._dtypes import _core
 from .._interop import to_numpy
+from .._progress import ProgressBar
 from ._action import LAYERS_NEEDED, benincasa_dowker_action, check_action_arguments
 from ._dimension import midpoint_dimension, myrheim_meyer_dimension
 from ._errors import CausetTypeError, CausetValueError
@@ -50,6 +52,16 @@ def _causal_matrix(C):
                                f"for i < j), but {wrong} entries on or below the diagonal are true; relabel the "
                                f"elements in an order compatible with the relation first")
     return matrix
+
+
+@contextlib.contextmanager
+def _progress(label: str, enabled: bool):
+    """Yield a progress(done, total) callable drawing a bar when enabled, else None."""
+    if not enabled:
+        yield None
+        return
+    with ProgressBar(label) as bar:
+        yield bar
 
 
 def _check_density(density) -> float:
@@ -153,14 +165,16 @@ class CausalSet:
         pairs = self.n * (self.n - 1) // 2
         return self.relations() / pairs if pairs else math.nan
 
-    def height(self) -> int:
+    def height(self, *, progress: bool = False) -> int:
         """Return the number of elements in a longest chain (0 for the empty causal set).
 
         In a 2-D diamond, ``E[height] ~ 2 sqrt(n) - 1.7711 n^(1/6)`` (Baik, Deift & Johansson 1999).
+        ``progress=True`` draws a progress bar (rows done).
         """
-        return int(_core.longest_chain(self.causal))
+        with _progress(f"longest chain of {self.n} elements", progress) as bar:
+            return int(_core.longest_chain(self.causal, bar))
 
-    def is_transitive(self) -> bool:
+    def is_transitive(self, *, progress: bool = False) -> bool:
         """Return whether the relation is transitively closed: ``(C C)[i, j] > 0`` implies ``C[i, j]``.
 
         One fused bit-product pass counts the unrelated pairs (i < j) with a common element between
@@ -168,18 +182,21 @@ class CausalSet:
         """
         if self.n < 3:
             return True
-        histogram = _core.bit_product_histogram(self.causal, self.causal, self.causal, 0, triangular=True,
-                                                invert_mask=True)
+        with _progress(f"transitivity of {self.n} elements", progress) as bar:
+            histogram = _core.bit_product_histogram(self.causal, self.causal, self.causal, 0, triangular=True,
+                                                    invert_mask=True, progress=bar)
         return int(histogram[1]) == 0
 
-    def links(self):
+    def links(self, *, progress: bool = False):
         """Return the link matrix ``L = C and not (C C > 0)`` (bool, bit-packed): the covering relations.
 
         ``L[i, j]`` is true iff i precedes j with nothing in between (an empty open interval).
         """
-        return _array._wrap(_core.bit_product_predicate(self.causal, self.causal, self.causal, True))
+        with _progress(f"links of {self.n} elements", progress) as bar:
+            return _array._wrap(_core.bit_product_predicate(self.causal, self.causal, self.causal, True,
+                                                            progress=bar))
 
-    def interval_abundances(self, kmax=None) -> np.ndarray:
+    def interval_abundances(self, kmax=None, *, progress: bool = False) -> np.ndarray:
         """Return ``N_0 .. N_kmax``: the number of related pairs whose open interval has k elements.
 
         Parameters
@@ -187,6 +204,8 @@ class CausalSet:
         kmax : int, optional
             Largest interval size to count; defaults to ``n - 2``, the largest possible (then the counts
             sum to R).
+        progress : bool, default False
+            Draw a progress bar while the product runs.
 
         Returns
         -------
@@ -208,12 +227,14 @@ class CausalSet:
             return np.zeros(0, dtype=np.int64)
         if self.n < 2:
             return np.zeros(kmax + 1, dtype=np.int64)
-        histogram = _core.bit_product_histogram(self.causal, self.causal, self.causal, kmax, triangular=True)
+        with _progress(f"interval abundances of {self.n} elements", progress) as bar:
+            histogram = _core.bit_product_histogram(self.causal, self.causal, self.causal, kmax, triangular=True,
+                                                    progress=bar)
         return np.asarray(histogram, dtype=np.int64)[: kmax + 1].copy()
 
     # ---- estimators and the action --------------------------------------------------------------
 
-    def dimension(self, method: str = "myrheim-meyer") -> float:
+    def dimension(self, method: str = "myrheim-meyer", *, progress: bool = False) -> float:
         """Estimate the spacetime dimension from the order alone.
 
         Parameters
@@ -225,6 +246,8 @@ class CausalSet:
             the largest interval, ``n_ab = |I(a, b)|``, and its best midpoint,
             ``m = max over z in I(a, b) of min(|I(a, z)|, |I(z, b)|)``; then ``d = log2(n_ab / m)`` (Reid 2003;
             Surya 2019, §3); NaN when ``n_ab`` or ``m`` is 0.
+        progress : bool, default False
+            Draw a progress bar while the midpoint method's product runs.
 
         Returns
         -------
@@ -233,12 +256,13 @@ class CausalSet:
         if method == "myrheim-meyer":
             return myrheim_meyer_dimension(self.ordering_fraction())
         if method == "midpoint":
-            return self._midpoint_dimension()
+            return self._midpoint_dimension(progress)
         raise CausetValueError(f"unknown dimension method {method!r}; use 'myrheim-meyer' or 'midpoint'")
 
-    def _midpoint_dimension(self) -> float:
+    def _midpoint_dimension(self, progress: bool) -> float:
         C = self.causal
-        largest, a, b = _core.bit_product_max(C, C, C, True)
+        with _progress(f"largest interval of {self.n} elements", progress) as bar:
+            largest, a, b = _core.bit_product_max(C, C, C, True, progress=bar)
         if largest <= 0:
             return math.nan
         # |I(a, z)| for every z: row a of C C; |I(z, b)|: column b of C C; z in I(a, b): C[a, z] and C[z, b].
@@ -249,7 +273,7 @@ class CausalSet:
         midpoint = int(np.minimum(to_z, from_z)[between].max()) if between.any() else 0
         return midpoint_dimension(int(largest), midpoint)
 
-    def action(self, d=None, epsilon=1.0) -> float:
+    def action(self, d=None, epsilon=1.0, *, progress: bool = False) -> float:
         """Return the Benincasa–Dowker action ``S^(d)`` (in units of hbar), local or smeared.
 
         Parameters
@@ -259,6 +283,8 @@ class CausalSet:
         epsilon : float, default 1.0
             Smearing ``eps = rho_k / rho`` in (0, 1]. At 1 the local action uses ``N_0 .. N_{d-1}``; below 1
             the smeared action uses every ``N_k``.
+        progress : bool, default False
+            Draw a progress bar while the interval abundances are counted.
 
         Notes
         -----
@@ -273,7 +299,7 @@ class CausalSet:
             d = self.d
         epsilon = check_action_arguments(d, epsilon)
         if epsilon == 1.0 and d in LAYERS_NEEDED:
-            abundances = self.interval_abundances(kmax=LAYERS_NEEDED[d] - 1)
+            abundances = self.interval_abundances(kmax=LAYERS_NEEDED[d] - 1, progress=progress)
         else:
-            abundances = self.interval_abundances()
+            abundances = self.interval_abundances(progress=progress)
         return benincasa_dowker_action(d, self.n, abundances, epsilon)
