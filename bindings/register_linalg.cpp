@@ -14,15 +14,20 @@ namespace py = pybind11;
 namespace pycauset::bindings {
 namespace {
 
-/// Wrap an optional Python callable(done, total) as a ProgressFn that takes the GIL to call it.
+/// Wrap an optional Python callable(done, total) as a ProgressFn that takes the GIL to honour Ctrl-C
+/// and to call it.
 ///
+/// Always a function, even without a callback: the kernels report progress between panels (at most
+/// ~20 times a second), which is where a pending KeyboardInterrupt stops them, as for matmul. The
+/// exception unwinds the kernel like any error: its spill temporaries are removed, inputs untouched.
 /// The lambda holds a borrowed pointer (the caller's argument outlives the kernel), so copying the
 /// ProgressFn inside the GIL-free kernel never touches reference counts.
 ProgressFn progress_fn(const py::object& callback) {
-  if (callback.is_none()) return {};
-  PyObject* raw = callback.ptr();
+  PyObject* raw = callback.is_none() ? nullptr : callback.ptr();
   return [raw](double done, double total) {
     py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (raw == nullptr) return;
     py::handle callback_handle(raw);
     callback_handle(done, total);
   };

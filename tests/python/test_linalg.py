@@ -1,6 +1,11 @@
 """pycauset.linalg against numpy.linalg: direct (in-RAM LAPACK) and out-of-core paths."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -376,3 +381,37 @@ def test_norm_result_types_follow_numpy():
     by_row = linalg.norm(pycauset.matrix(a), np.inf, axis=1)
     assert isinstance(by_row, pycauset.Vector) and by_row.dtype == np.float32
     np.testing.assert_allclose(_np(by_row), np.linalg.norm(a, np.inf, axis=1), rtol=1e-6)
+
+
+_INTERRUPT = """
+    import os, signal, sys, threading, time
+    import numpy as np, pycauset
+    pycauset.set_memory_limit("4M")
+    a = pycauset.random.uniform((4096, 4096), seed=1)       # 128 MiB: out of core, ~10 s of work here
+    b = pycauset.random.uniform(4096, seed=2)
+    call = {"inv": lambda: pycauset.linalg.inv(a), "solve": lambda: pycauset.linalg.solve(a, b),
+            "det": lambda: pycauset.linalg.det(a)}[sys.argv[1]]
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    try:
+        call()
+        print("finished", time.monotonic() - start)
+    except KeyboardInterrupt:
+        print("interrupted", time.monotonic() - start)
+    spill_files = [f for f in os.listdir(os.path.dirname(a.path)) if f.startswith("spill-")]
+    print("temporaries", len(spill_files) == pycauset.memory_info()["file_objects"])  # only live objects' files
+    print("input", float(a[17, 4000]) == float(pycauset.random.uniform((4096, 4096), seed=1)[17, 4000]))
+"""
+
+
+@pytest.mark.parametrize("kernel", ["inv", "solve", "det"])
+def test_ctrl_c_interrupts_out_of_core_factorisations(tmp_path, kernel):
+    # The out-of-core inverse ignored Ctrl-C until it finished (24 s at N = 4096, hours at N = 10**5).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYCAUSET_SPILL_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(_INTERRUPT), kernel], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    words = out.stdout.split()
+    assert words[0] == "interrupted", out.stdout
+    assert float(words[1]) < 0.5 + 1.5, out.stdout          # within about a second of the signal
+    assert "temporaries True" in out.stdout and "input True" in out.stdout, out.stdout
