@@ -33,7 +33,9 @@ ElementwiseOp parse_op(const std::string& name) {
       {"log", ElementwiseOp::Log}, {"sin", ElementwiseOp::Sin}, {"cos", ElementwiseOp::Cos},
       {"equal", ElementwiseOp::Equal}, {"not_equal", ElementwiseOp::NotEqual}, {"less", ElementwiseOp::Less},
       {"less_equal", ElementwiseOp::LessEqual}, {"greater", ElementwiseOp::Greater},
-      {"greater_equal", ElementwiseOp::GreaterEqual},
+      {"greater_equal", ElementwiseOp::GreaterEqual}, {"bitwise_and", ElementwiseOp::BitwiseAnd},
+      {"bitwise_or", ElementwiseOp::BitwiseOr}, {"bitwise_xor", ElementwiseOp::BitwiseXor},
+      {"invert", ElementwiseOp::Invert},
   };
   auto found = ops.find(name);
   if (found == ops.end()) throw ValueError("unknown elementwise operation '" + name + "'");

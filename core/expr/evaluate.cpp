@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/expr/bit_evaluator.hpp"
 #include "core/expr/evaluator_internal.hpp"
 
 namespace pycauset::expr {
@@ -52,6 +53,7 @@ void write_into(const NodePtr& root, const Array& dst) {
 }  // namespace
 
 Array evaluate(const NodePtr& root) {
+  if (is_packed_bit_tree(root)) return evaluate_bits(root);  // & | ^ ~ of bool arrays: on packed words
   // Every element is written; bool keeps zeros so the padding bits of the last packed byte are defined.
   Array out = root->dtype() == DType::Bool ? Array::zeros(root->dtype(), root->ndim(), root->rows(), root->cols())
                                            : Array::uninitialized(root->dtype(), root->ndim(), root->rows(), root->cols());

@@ -15,7 +15,7 @@ bool is_binary(ElementwiseOp op) noexcept {
   switch (op) {
     case ElementwiseOp::Negative: case ElementwiseOp::Positive: case ElementwiseOp::Absolute:
     case ElementwiseOp::Sqrt: case ElementwiseOp::Exp: case ElementwiseOp::Log:
-    case ElementwiseOp::Sin: case ElementwiseOp::Cos:
+    case ElementwiseOp::Sin: case ElementwiseOp::Cos: case ElementwiseOp::Invert:
       return false;
     default:
       return true;
@@ -43,6 +43,10 @@ const char* op_name(ElementwiseOp op) noexcept {
     case ElementwiseOp::LessEqual: return "less_equal";
     case ElementwiseOp::Greater: return "greater";
     case ElementwiseOp::GreaterEqual: return "greater_equal";
+    case ElementwiseOp::BitwiseAnd: return "bitwise_and";
+    case ElementwiseOp::BitwiseOr: return "bitwise_or";
+    case ElementwiseOp::BitwiseXor: return "bitwise_xor";
+    case ElementwiseOp::Invert: return "invert";
   }
   return "?";
 }
@@ -93,6 +97,20 @@ DType compute_dtype(ElementwiseOp op, DType a, DType b) {
     case ElementwiseOp::Sqrt: case ElementwiseOp::Exp: case ElementwiseOp::Log:
     case ElementwiseOp::Sin: case ElementwiseOp::Cos:
       return float_for(a);
+    case ElementwiseOp::BitwiseAnd: case ElementwiseOp::BitwiseOr: case ElementwiseOp::BitwiseXor: {
+      const DType p = promote_types(a, b);
+      if (p != DType::Bool && !is_integer_dtype(p)) {
+        throw TypeError(std::string("ufunc '") + op_name(op) + "' not supported for the input types " + dtype_name(a) +
+                        " and " + dtype_name(b) + " (as in NumPy: bitwise operations take bool and integer dtypes)");
+      }
+      return p;
+    }
+    case ElementwiseOp::Invert:
+      if (a != DType::Bool && !is_integer_dtype(a)) {
+        throw TypeError(std::string("ufunc 'invert' not supported for the input type ") + dtype_name(a) +
+                        " (as in NumPy: ~ takes bool and integer dtypes)");
+      }
+      return a;
     default:  // comparisons
       return promote_types(a, b);
   }
@@ -182,6 +200,27 @@ PYCAUSET_FLOAT_FUNCTOR(Sin, sin)
 PYCAUSET_FLOAT_FUNCTOR(Cos, cos)
 #undef PYCAUSET_FLOAT_FUNCTOR
 
+#define PYCAUSET_BITWISE_FUNCTOR(OP, EXPR)        \
+  template <class D>                              \
+  struct Functor<ElementwiseOp::OP, D> {          \
+    using T = tile_t<D>;                          \
+    static T apply(T a, T b) { return static_cast<T>(EXPR); } \
+  };
+PYCAUSET_BITWISE_FUNCTOR(BitwiseAnd, a & b)
+PYCAUSET_BITWISE_FUNCTOR(BitwiseOr, a | b)
+PYCAUSET_BITWISE_FUNCTOR(BitwiseXor, a ^ b)
+#undef PYCAUSET_BITWISE_FUNCTOR
+
+template <class D>
+struct Functor<ElementwiseOp::Invert, D> {
+  using T = tile_t<D>;
+  // Bool tiles hold bytes 0/1: ~ is logical not there, as NumPy's invert of bool.
+  static T apply(T a, T) {
+    if constexpr (is_bool_v<D>) return static_cast<T>(a ^ 1u);
+    else return static_cast<T>(~a);
+  }
+};
+
 template <class T>
 bool less(T a, T b) {
   if constexpr (is_complex<T>::value) return detail::complex_less(a, b);
@@ -264,6 +303,15 @@ OpKernel kernel_for(ElementwiseOp op) {
       case ElementwiseOp::Power: return binary_loop<ElementwiseOp::Power, D>;
       case ElementwiseOp::Negative: return unary_loop<ElementwiseOp::Negative, D>;
       case ElementwiseOp::Positive: return unary_loop<ElementwiseOp::Positive, D>;
+      default: break;
+    }
+  }
+  if constexpr (is_bool_v<D> || std::is_integral_v<T>) {
+    switch (op) {
+      case ElementwiseOp::BitwiseAnd: return binary_loop<ElementwiseOp::BitwiseAnd, D>;
+      case ElementwiseOp::BitwiseOr: return binary_loop<ElementwiseOp::BitwiseOr, D>;
+      case ElementwiseOp::BitwiseXor: return binary_loop<ElementwiseOp::BitwiseXor, D>;
+      case ElementwiseOp::Invert: return unary_loop<ElementwiseOp::Invert, D>;
       default: break;
     }
   }

@@ -14,6 +14,8 @@ enum class ElementwiseOp : std::uint8_t {
   Negative, Positive, Absolute,           // unary
   Sqrt, Exp, Log, Sin, Cos,               // unary floating-point functions
   Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,  // comparisons (result bool)
+  BitwiseAnd, BitwiseOr, BitwiseXor,      // binary, bool and integer dtypes only
+  Invert,                                 // unary: ~ (logical not for bool)
 };
 
 /// \brief Return true for operations taking two operands.

@@ -76,6 +76,12 @@ class ArithmeticMixin:
     __isub__ = _in_place("subtract")
     __imul__ = _in_place("multiply")
     __itruediv__ = _in_place("true_divide")
+    __and__, __rand__ = _binary("bitwise_and")
+    __or__, __ror__ = _binary("bitwise_or")
+    __xor__, __rxor__ = _binary("bitwise_xor")
+    __iand__ = _in_place("bitwise_and")
+    __ior__ = _in_place("bitwise_or")
+    __ixor__ = _in_place("bitwise_xor")
     __lt__ = _compare("less")
     __le__ = _compare("less_equal")
     __gt__ = _compare("greater")
@@ -97,6 +103,10 @@ class ArithmeticMixin:
 
     def __pos__(self):
         return _apply("positive", self)
+
+    def __invert__(self):
+        """Lazy elementwise ``~``: bitwise not of integers, logical not of bool (as NumPy)."""
+        return _apply("invert", self)
 
     def __abs__(self):
         return _apply("absolute", self)
@@ -135,6 +145,18 @@ class ArithmeticMixin:
         from ._reductions import max as reduce_max
 
         return reduce_max(self, axis=axis)
+
+    def any(self, axis=None):
+        """Whether any element is true (``axis`` None, 0 or 1); see ``pycauset.any``."""
+        from ._reductions import any as reduce_any
+
+        return reduce_any(self, axis=axis)
+
+    def all(self, axis=None):
+        """Whether every element is true (``axis`` None, 0 or 1); see ``pycauset.all``."""
+        from ._reductions import all as reduce_all
+
+        return reduce_all(self, axis=axis)
 
     def norm(self, axis=None):
         """Frobenius norm (matrices) or 2-norm (vectors), or 2-norms along ``axis``; see ``pycauset.norm``."""

@@ -12,6 +12,8 @@ _UFUNCS = {
     np.add: "add", np.subtract: "subtract", np.multiply: "multiply", np.true_divide: "true_divide",
     np.negative: "negative", np.positive: "positive", np.absolute: "absolute", np.sqrt: "sqrt",
     np.exp: "exp", np.log: "log", np.sin: "sin", np.cos: "cos", np.power: "power", np.matmul: "matmul",
+    np.bitwise_and: "bitwise_and", np.bitwise_or: "bitwise_or", np.bitwise_xor: "bitwise_xor",
+    np.invert: "invert",
 }
 
 
