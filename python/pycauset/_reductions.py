@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["sum", "mean", "min", "max", "norm", "trace"]
+__all__ = ["sum", "mean", "min", "max", "norm", "trace", "any", "all"]
 
 
 def _node(a):
@@ -29,6 +29,32 @@ def _normalize_axis(axis, ndim: int):
         raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
     axis %= ndim
     return None if ndim == 1 else axis  # a vector's only axis is all of it
+
+
+def _packed_bool(a):
+    """Return ``a`` as a bit-packed bool Matrix/Vector if it is one (or a bool expression, evaluated on
+    packed words), else None: bool sums are popcounts, never unpacked."""
+    from ._array import _is_pycauset
+
+    if getattr(a, "_is_pycauset_expression", False) and a.dtype == np.bool_:
+        a = a.eval()
+    return a if _is_pycauset(a) and a.dtype_name == "bool" else None
+
+
+def _bool_sum(bits, axis):
+    """Counts of set bits: all of them (a popcount), or per row / column as a product with a vector of
+    ones on the packed-word kernel (NumPy's int64 result)."""
+    from ._dtypes import _core
+    from ._matmul import matmul
+
+    axis = _normalize_axis(axis, bits.ndim)
+    if axis is None:
+        return np.int64(_core.count_true(bits))
+    from ._creation import ones
+
+    if axis == 0:
+        return matmul(ones(bits.shape[0], dtype="bool"), bits, dtype="int64")
+    return matmul(bits, ones(bits.shape[1], dtype="bool"), dtype="int64")
 
 
 def _reduce(a, name: str, axis):
@@ -67,7 +93,56 @@ def sum(a, axis=None):  # noqa: A001 - the public name mirrors numpy.sum
     >>> pycauset.sum(pycauset.matrix(np.ones((3, 4), dtype=np.float32)))
     np.float32(12.0)
     """
+    bits = _packed_bool(a)
+    if bits is not None:
+        return _bool_sum(bits, axis)
     return _reduce(a, "sum", axis)
+
+
+def any(a, axis=None):  # noqa: A001 - the public name mirrors numpy.any
+    """Whether any element is true (non-zero), as ``numpy.any``; ``axis`` None, 0 or 1.
+
+    Bool matrices are reduced on their packed words (a popcount); other dtypes test ``a != 0`` first.
+
+    Examples
+    --------
+    >>> import numpy as np, pycauset
+    >>> bool(pycauset.any(pycauset.matrix(np.eye(2, dtype=bool))))
+    True
+    """
+    counts = _truth_counts(a, axis)
+    return counts > 0 if not isinstance(counts, np.integer) else np.bool_(counts > 0)
+
+
+def all(a, axis=None):  # noqa: A001 - the public name mirrors numpy.all
+    """Whether every element is true (non-zero), as ``numpy.all``; ``axis`` None, 0 or 1.
+
+    Examples
+    --------
+    >>> import numpy as np, pycauset
+    >>> bool(pycauset.all(pycauset.matrix(np.eye(2, dtype=bool))))
+    False
+    """
+    bits = _as_truth(a)
+    axis = _normalize_axis(axis, bits.ndim)
+    counts = _bool_sum(bits, axis)
+    if axis is None:
+        return np.bool_(counts == bits.size)
+    return counts == bits.shape[axis]
+
+
+def _as_truth(a):
+    """``a`` as a packed bool array: itself if bool, else ``a != 0`` evaluated."""
+    from ._array import asarray_like
+
+    bits = _packed_bool(a)
+    if bits is None:
+        bits = (asarray_like(a) != 0).eval()
+    return bits
+
+
+def _truth_counts(a, axis):
+    return _bool_sum(_as_truth(a), axis)
 
 
 def mean(a, axis=None):

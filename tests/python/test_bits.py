@@ -203,3 +203,89 @@ def test_results_do_not_depend_on_the_thread_count():
         pycauset.set_num_threads(before)
     np.testing.assert_array_equal(results[0][0], results[1][0])
     assert results[0][1] == results[1][1]
+
+
+# ------------------------------------------------------------------ elementwise bit operations, reductions
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 65), (63, 1), (64, 64), (65, 127), (129, 130)])
+def test_bitwise_operators_of_bool_match_numpy(shape, storage):
+    a, b, c = _bits(shape, 0.5, 20), _bits(shape, 0.5, 21), _bits(shape, 0.3, 22)
+    A, B, C = (to_pycauset(x, storage) for x in (a, b, c))
+    assert_eq(A & B, a & b)
+    assert_eq(A | B, a | b)
+    assert_eq(A ^ B, a ^ b)
+    assert_eq(~A, ~a)
+    assert_eq((A & ~B) | (C ^ A), (a & ~b) | (c ^ a))
+    assert_eq((A == B) & (B != C), (a == b) & (b != c))
+    assert_eq(A & True, a & True)
+    assert_eq(np.bitwise_xor(A, B), np.bitwise_xor(a, b))
+    assert_eq(np.invert(A), np.invert(a))
+
+
+def test_bitwise_operators_on_views_and_broadcasts():
+    base = _bits((130, 140), 0.5, 23)
+    A = pycauset.matrix(base)
+    a = base[3:100, 5:131]
+    assert_eq(A[3:100, 5:131] & A[3:100, 5:131].T.T, a & a)
+    assert_eq(A[3:100, 5:131] ^ A[5:102, 7:133], a ^ base[5:102, 7:133])
+    assert_eq(A[:70, :70] | A[:70, :70].T, base[:70, :70] | base[:70, :70].T)
+    row = pycauset.vector(base[0, :140])
+    assert_eq(A & row, base & base[0])
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "uint64", "int64"])
+def test_bitwise_operators_of_integers_match_numpy(dtype):
+    rng = np.random.default_rng(24)
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, info.max, (13, 17), dtype=dtype, endpoint=True)
+    y = rng.integers(info.min, info.max, (13, 17), dtype=dtype, endpoint=True)
+    X, Y = pycauset.matrix(x), pycauset.matrix(y)
+    assert_eq(X & Y, x & y)
+    assert_eq(X | Y, x | y)
+    assert_eq(X ^ Y, x ^ y)
+    assert_eq(~X, ~x)
+    assert_eq((X > 5) & (X < 90), (x > 5) & (x < 90))
+
+
+def test_bitwise_operators_reject_floats_as_numpy():
+    M = pycauset.matrix(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="bitwise_and' not supported"):
+        M & M
+    with pytest.raises(TypeError, match="invert' not supported"):
+        ~M
+
+
+def test_in_place_bitwise_operators():
+    a, b = _bits((33, 70), 0.5, 25), _bits((33, 70), 0.5, 26)
+    A, B = pycauset.matrix(a), pycauset.matrix(b)
+    A &= B
+    assert_eq(A, a & b)
+    A |= B
+    assert_eq(A, (a & b) | b)
+    A ^= B
+    assert_eq(A, ((a & b) | b) ^ b)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 70), (65, 1), (64, 64), (65, 127), (129, 130)])
+def test_bool_sums_are_popcounts_and_degrees(shape, storage):
+    a = _bits(shape, 0.4, 27)
+    A = to_pycauset(a, storage)
+    assert pycauset.sum(A) == a.sum() and isinstance(pycauset.sum(A), np.int64)
+    assert_eq(pycauset.sum(A, axis=0), a.sum(axis=0))
+    assert_eq(pycauset.sum(A, axis=1), a.sum(axis=1))
+    assert A.sum() == a.sum()
+    assert pycauset.any(A) == a.any() and pycauset.all(A) == a.all()
+    assert pycauset.all(A | ~A) and not pycauset.any(A & ~A)
+    assert_eq(pycauset.any(A, axis=0), a.any(axis=0))
+    assert_eq(pycauset.all(A, axis=1), a.all(axis=1))
+    assert pycauset.sum(A & ~A) == 0
+    v = pycauset.vector(a[0])
+    assert pycauset.sum(v) == a[0].sum() and pycauset.any(v) == a[0].any()
+
+
+def test_any_all_of_numbers_follow_numpy():
+    x = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
+    X = pycauset.matrix(x)
+    assert pycauset.any(X) and not pycauset.all(X)
+    assert_eq(X.any(axis=1), x.any(axis=1))
+    assert_eq(X.all(axis=0), x.all(axis=0))
