@@ -10,6 +10,7 @@
 #include "bindings/export_limits.hpp"
 #include "core/array.hpp"
 #include "core/kernels/fill.hpp"
+#include "core/kernels/triangle.hpp"
 
 namespace py = pybind11;
 
@@ -135,6 +136,11 @@ void check_index(const Array& a, std::int64_t i, std::int64_t j) {
 }  // namespace
 
 void register_array(py::module_& m) {
+  m.def("triangle", [](const Array& a, std::int64_t k, bool upper) {
+    py::gil_scoped_release release;
+    return triangle(a, k, upper);
+  }, py::arg("a"), py::arg("k"), py::arg("upper"),
+     "numpy.triu (upper) or numpy.tril of a matrix as a new matrix; bool on packed words; streams any size.");
   m.def("promote_types", [](const std::string& a, const std::string& b) {
     return std::string(dtype_name(promote_types(dtype_from_name(a), dtype_from_name(b))));
   }, "NumPy's result dtype for two array dtypes (the one promotion function).");

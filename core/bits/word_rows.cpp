@@ -104,4 +104,27 @@ void read_word_columns(const Array& a, const Buffer::Lease& lease, std::int64_t 
   }
 }
 
+void write_word_rows(const Array& out, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr,
+                     const std::uint64_t* rows, std::int64_t ld) {
+  const std::int64_t cols = out.cols();
+  if (nr <= 0 || cols == 0) return;
+  ByteStore& store = lease.store();
+  const std::uint64_t first_bit = static_cast<std::uint64_t>(out.element_index(r0, 0));
+  if (!store.is_file()) {
+    auto* bytes = reinterpret_cast<std::uint8_t*>(store.data());
+    for (std::int64_t r = 0; r < nr; ++r) scatter_bits(rows + r * ld, cols, bytes, first_bit + r * cols);
+    return;
+  }
+  // A file: stage the band's bytes (the edge bytes read first, so neighbours' bits survive), write once.
+  const std::uint64_t first_byte = first_bit / 8;
+  const std::uint64_t end_byte = (first_bit + static_cast<std::uint64_t>(nr * cols) + 7) / 8;
+  std::vector<std::uint8_t> staged(end_byte - first_byte, 0);
+  store.read_at(first_byte, staged.data(), 1);
+  store.read_at(end_byte - 1, staged.data() + staged.size() - 1, 1);
+  for (std::int64_t r = 0; r < nr; ++r) {
+    scatter_bits(rows + r * ld, cols, staged.data(), first_bit - 8 * first_byte + r * cols);
+  }
+  store.write_at(first_byte, staged.data(), staged.size());
+}
+
 }  // namespace pycauset::bits

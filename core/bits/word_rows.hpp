@@ -25,4 +25,12 @@ void read_word_rows(const Array& a, const Buffer::Lease& lease, std::int64_t r0,
 void read_word_columns(const Array& a, const Buffer::Lease& lease, std::int64_t c0, std::int64_t nc,
                        std::uint64_t* out, std::int64_t ld);
 
+/// \brief Store `nr` word rows (`ld` words apart) as rows [r0, r0 + nr) of the contiguous bool array `out`
+///        (all its columns): RAM directly, a file with one write for the whole band.
+///
+/// Bands written concurrently must not share a byte of the packed output: start them on rows where
+/// r0 * cols is a multiple of 8 (e.g. r0 a multiple of 8). `lease` must lease `out.buffer()`.
+void write_word_rows(const Array& out, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr,
+                     const std::uint64_t* rows, std::int64_t ld);
+
 }  // namespace pycauset::bits

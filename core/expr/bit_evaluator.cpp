@@ -111,28 +111,18 @@ Array evaluate_bits(const NodePtr& root) {
   std::vector<Buffer::Lease> leases;
   for (const Array& leaf : program.leaves) leases.push_back(Buffer::lease(leaf.buffer()));
   const Buffer::Lease out_lease = Buffer::lease(out.buffer());
-  ByteStore& store = out_lease.store();
-  std::byte* ram = store.is_file() ? nullptr : store.data();
   const std::int64_t nw = bits::words_for(cols);
   // Bands of 64 rows start on a byte of the packed output (64 * cols bits), so bands never share a byte.
   const std::int64_t bands = (rows + 63) / 64;
   tbb::parallel_for(std::int64_t{0}, bands, [&](std::int64_t band) {
     const std::int64_t r0 = 64 * band, nr = std::min<std::int64_t>(64, rows - r0);
     std::vector<std::vector<std::uint64_t>> slots(program.steps.size(), std::vector<std::uint64_t>(nw));
-    const std::uint64_t first_bit = static_cast<std::uint64_t>(r0 * cols);
-    const std::uint64_t first_byte = first_bit / 8;
-    const std::uint64_t band_bytes = (static_cast<std::uint64_t>((r0 + nr) * cols) + 7) / 8 - first_byte;
-    std::vector<std::uint8_t> staged(ram == nullptr ? band_bytes : 0);
+    std::vector<std::uint64_t> result(static_cast<std::size_t>(nr * nw));
     for (std::int64_t r = 0; r < nr; ++r) {
       run_row(program, slots, leases, r0 + r, nw);
-      const std::uint64_t* result = slots.back().data();
-      if (ram != nullptr) {
-        bits::scatter_bits(result, cols, reinterpret_cast<std::uint8_t*>(ram), first_bit + r * cols);
-      } else {
-        bits::scatter_bits(result, cols, staged.data(), static_cast<std::uint64_t>(r * cols));
-      }
+      std::copy(slots.back().begin(), slots.back().end(), result.begin() + r * nw);
     }
-    if (ram == nullptr) store.write_at(first_byte, staged.data(), band_bytes);
+    bits::write_word_rows(out, out_lease, r0, nr, result.data(), nw);
   });
   return out;
 }

@@ -47,6 +47,8 @@ _LAZY = {
     "max": ("._reductions", "max"),
     "norm": ("._reductions", "norm"),
     "trace": ("._reductions", "trace"),
+    "triu": ("._structure", "triu"),
+    "tril": ("._structure", "tril"),
     "any": ("._reductions", "any"),
     "all": ("._reductions", "all"),
 }

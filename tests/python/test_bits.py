@@ -12,7 +12,7 @@ import pytest
 import pycauset
 from pycauset._array import _wrap
 
-from conftest import assert_eq, to_pycauset
+from conftest import assert_eq, make_array, to_pycauset
 
 core = pycauset._core
 
@@ -289,3 +289,33 @@ def test_any_all_of_numbers_follow_numpy():
     assert pycauset.any(X) and not pycauset.all(X)
     assert_eq(X.any(axis=1), x.any(axis=1))
     assert_eq(X.all(axis=0), x.all(axis=0))
+
+
+# ------------------------------------------------------------------ triangles
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float64", "complex64"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 70), (70, 3), (64, 64), (129, 131)])
+def test_triu_tril_match_numpy(dtype, shape, storage):
+    a = make_array(shape, dtype, seed=30)
+    A = to_pycauset(a, storage)
+    for k in (-70, -2, -1, 0, 1, 2, 65, 200):
+        assert_eq(pycauset.triu(A, k), np.triu(a, k))
+        assert_eq(pycauset.tril(A, k), np.tril(a, k))
+
+
+def test_triu_of_views_and_errors():
+    base = _bits((150, 160), 0.5, 31)
+    A = pycauset.matrix(base)
+    assert_eq(pycauset.triu(A[7:140, 3:150].T, 1), np.triu(base[7:140, 3:150].T, 1))
+    assert_eq(pycauset.tril(A[::3, 1::2], -1), np.tril(base[::3, 1::2], -1))
+    with pytest.raises(ValueError, match="expected a 2-D matrix"):
+        pycauset.triu(pycauset.vector([1, 2, 3]))
+    with pytest.raises(TypeError, match="k must be an integer"):
+        pycauset.triu(A, 1.5)
+
+
+def test_triu_causal_matrix_product_skips_blocks():
+    c = pycauset.triu(pycauset.matrix(_bits((1000, 1000), 0.5, 32)), 1)
+    assert_eq(pycauset.matmul(c, c, dtype="int32"), np.matmul(pycauset.to_numpy(c), pycauset.to_numpy(c), dtype=np.int32))
+    _, stats = core.bit_matmul(c, c, "int32", triangular=True)
+    assert stats["bit_triples"] < 0.3 * stats["full_triples"]
