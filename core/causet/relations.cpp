@@ -11,6 +11,7 @@
 
 #include "core/causet/packed_bits_internal.hpp"
 #include "core/governor.hpp"
+#include "core/kernels/elementwise_simd.hpp"
 #include "core/threads.hpp"
 #include "storage/errors.hpp"
 
@@ -76,7 +77,7 @@ constexpr std::array<std::uint64_t, kWordBits> kElementBit = [] {
 
 /// Return the word of relations i -> j for the 64 columns j0 .. j0 + 63 (element k = column j0 + k).
 /// D is the dimension. The loop over k is branch-free with an OR reduction, so the compiler turns it
-/// into vector compares and masks (2, 4 or 8 columns per instruction, see relation_band_dispatch).
+/// into vector compares and masks (2, 4 or 8 columns per instruction, see band_loop).
 template <int D>
 PYCAUSET_ALWAYS_INLINE std::uint64_t relation_word(const Coordinates& c, std::int64_t i, std::int64_t j0) {
   const double* t = c.axis[0].data() + j0;
@@ -98,7 +99,7 @@ PYCAUSET_ALWAYS_INLINE std::uint64_t relation_word(const Coordinates& c, std::in
       dx = image < dx ? image : dx;
       interval -= dx * dx;
     }
-    word |= ((dt > 0) & (interval > 0)) ? kElementBit[k] : 0;
+    word |= kElementBit[k] & (0 - static_cast<std::uint64_t>((dt > 0) & (interval > 0)));
   }
   return word;
 }
@@ -117,31 +118,48 @@ PYCAUSET_ALWAYS_INLINE void relation_band(const Coordinates& c, std::int64_t r0,
   }
 }
 
-// Run-time dispatch: on x86-64, GCC and Clang compile one copy of each band loop per instruction set
-// (AVX-512, AVX2, baseline SSE2) and pick one at load time (an ifunc). The file is compiled with
-// -ffp-contract=off, so no copy fuses a multiply and a subtraction: every copy, and a NumPy reference
-// evaluated in the same order, gives the same bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define PYCAUSET_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PYCAUSET_SIMD_CLONES
+// Run-time dispatch: on x86-64 each band loop is compiled three times, for AVX-512 (8 columns per
+// instruction), AVX2 (4) and the portable SSE2 baseline (2), and kernels::simd_level() picks one: the
+// widest the CPU supports, lowered by PYCAUSET_SIMD=baseline|avx2|avx512 as for the other kernels. The
+// file is compiled with -ffp-contract=off, so no copy fuses a multiply and a subtraction: every copy,
+// and a NumPy reference evaluated in the same order, gives the same bits.
+using BandLoop = void (*)(const Coordinates&, std::int64_t, std::int64_t, std::uint8_t*);
+
+template <int D>
+void band_baseline(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
+  relation_band<D>(c, r0, r1, band);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+template <int D>
+__attribute__((target("avx2"))) void band_avx2(const Coordinates& c, std::int64_t r0, std::int64_t r1,
+                                                std::uint8_t* band) {
+  relation_band<D>(c, r0, r1, band);
+}
+
+template <int D>
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2"))) void band_avx512(
+    const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
+  relation_band<D>(c, r0, r1, band);
+}
 #endif
 
-PYCAUSET_SIMD_CLONES void relation_band_2(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
-  relation_band<2>(c, r0, r1, band);
-}
-PYCAUSET_SIMD_CLONES void relation_band_3(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
-  relation_band<3>(c, r0, r1, band);
-}
-PYCAUSET_SIMD_CLONES void relation_band_4(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
-  relation_band<4>(c, r0, r1, band);
+template <int D>
+BandLoop band_loop_for(kernels::SimdLevel level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (level == kernels::SimdLevel::Avx512) return band_avx512<D>;
+  if (level == kernels::SimdLevel::Avx2) return band_avx2<D>;
+#endif
+  return band_baseline<D>;
 }
 
-void compute_band(const Coordinates& c, std::int64_t r0, std::int64_t r1, std::uint8_t* band) {
-  switch (c.d) {
-    case 2: relation_band_2(c, r0, r1, band); break;
-    case 3: relation_band_3(c, r0, r1, band); break;
-    default: relation_band_4(c, r0, r1, band); break;
+/// Return the band loop for dimension d at the instruction set in use.
+BandLoop band_loop(int d) {
+  const kernels::SimdLevel level = kernels::simd_level();
+  switch (d) {
+    case 2: return band_loop_for<2>(level);
+    case 3: return band_loop_for<3>(level);
+    default: return band_loop_for<4>(level);
   }
 }
 
@@ -163,6 +181,7 @@ Array causal_matrix(const double* points, std::int64_t n, int d, const std::vect
     }
   }
   const Coordinates coords(points, n, d, periods);
+  const BandLoop compute_band = band_loop(d);
   Array result = Array::zeros(DType::Bool, 2, n, n);
   if (n < 2) return result;
 

@@ -2,7 +2,12 @@
 natural labelling, validation, statistics of the sprinkler, and the causal matrix out of core."""
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -197,3 +202,28 @@ def test_causal_matrix_out_of_core_equals_the_in_ram_one(budget):
 def test_progress_bar_is_drawn(capsys):
     causet.sprinkle(causet.MinkowskiDiamond(2), n=300, seed=1, progress=True)
     assert "causal matrix of 300 points" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("level", ["baseline", "avx2", "avx512"])
+def test_every_instruction_set_gives_the_same_bits(level):
+    # PYCAUSET_SIMD lowers the copy of the pair-test loop in use (read once per process): a child per level.
+    child = textwrap.dedent("""
+        import hashlib, sys
+        import pycauset
+        from pycauset import causet
+        digest = hashlib.sha256()
+        for d in (2, 3, 4):
+            for region in (causet.MinkowskiDiamond(d), causet.MinkowskiCylinder(d, L=0.6)):
+                digest.update(bytes(causet.sprinkle(region, n=517, seed=d).causal.packbits()))
+        print(digest.hexdigest())
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYCAUSET_SIMD=level)
+    result = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    digest = hashlib.sha256()
+    for d in (2, 3, 4):
+        for region in (causet.MinkowskiDiamond(d), causet.MinkowskiCylinder(d, L=0.6)):
+            cs = causet.sprinkle(region, n=517, seed=d)
+            expected = reference_causal_matrix(pycauset.to_numpy(cs.coordinates), list(region.periods))
+            digest.update(bytes(np.packbits(expected)))
+    assert result.stdout.strip() == digest.hexdigest()
