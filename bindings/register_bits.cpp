@@ -11,6 +11,7 @@
 
 #include "bindings/bindings.hpp"
 #include "core/bits/bit_matmul.hpp"
+#include "core/bits/closure.hpp"
 #include "core/bits/count_kernels.hpp"
 #include "storage/errors.hpp"
 
@@ -60,6 +61,13 @@ void check_mask(const Array& a, const Array& b, const std::optional<Array>& mask
 void register_bits(py::module_& m) {
   m.def("bit_kernel", []() { return bits::count_kernel_name(bits::count_kernel()); },
         "The popcount kernel of bit products: 'avx512-vpopcntdq', 'avx2' or 'scalar' (lowered by PYCAUSET_SIMD).");
+  m.def(
+      "transitive_closure",
+      [](const Array& c) {
+        py::gil_scoped_release release;
+        return bits::transitive_closure(c);
+      },
+      py::arg("c"), "The transitive closure of a strictly upper-triangular bool matrix (packed words, out of core).");
   m.def(
       "bit_matmul",
       [](const Array& a, const Array& b, const std::string& dtype, bool triangular, py::object progress) {

@@ -73,6 +73,9 @@ void read_word_rows(const Array& a, const Buffer::Lease& lease, std::int64_t r0,
   if (nr <= 0 || a.cols() == 0) return;
   if (a.col_stride() == 1 || a.cols() == 1) {
     read_runs(a, lease, r0, nr, out, ld);
+  } else if (a.row_stride() == 1) {
+    // A transposed view: its rows are columns of runs, turned by 64 x 64 bit transposes.
+    read_word_columns(tiles::transpose_view(a), lease, r0, nr, out, ld);
   } else {
     read_unpacked(a, lease, r0, nr, out, ld);
   }

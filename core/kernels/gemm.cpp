@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/bits/bit_matmul.hpp"
+#include "core/bits/bool_dense.hpp"
 #include "core/governor.hpp"
 #include "core/kernels/gemm_internal.hpp"
 #include "core/tiles/tile_io.hpp"
@@ -29,7 +30,14 @@ Array matmul(const Array& a, const Array& b, const GemmProgress& progress) {
     });
   }
   Array c;
-  {
+  if (dtype != DType::Bool && bits::prefers_bool_times_dense(left, right)) {
+    c = bits::bool_times_dense(left, right, dtype);  // C @ x: sums over set bits, no float copy of C
+  } else if (a.ndim() == 1 && b.dtype() == DType::Bool && bits::prefers_bool_times_dense(tiles::transpose_view(right),
+                                                                                          tiles::transpose_view(a))) {
+    // x @ C = (Cᵀ @ xᵀ)ᵀ; for a vector x the n x 1 result is the 1 x n row as stored.
+    c = bits::bool_times_dense(tiles::transpose_view(right), tiles::transpose_view(a), dtype);
+  }
+  if (c.buffer() == nullptr) {
     // Pin the operands while the result is placed: the governor must not spill them to make room.
     const Buffer::Lease pin_a = Buffer::lease(a.buffer());
     const Buffer::Lease pin_b = Buffer::lease(b.buffer());

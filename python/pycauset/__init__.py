@@ -49,6 +49,7 @@ _LAZY = {
     "trace": ("._reductions", "trace"),
     "triu": ("._structure", "triu"),
     "tril": ("._structure", "tril"),
+    "transitive_closure": ("._structure", "transitive_closure"),
     "any": ("._reductions", "any"),
     "all": ("._reductions", "all"),
 }
