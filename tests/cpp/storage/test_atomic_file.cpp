@@ -121,6 +121,22 @@ TEST_CASE(file_size_limit_fails_at_reserve_and_keeps_the_old_file) {
   CHECK_EQ(test_support::list_dir(dir).size(), 1u);
 }
 
+TEST_CASE(an_impossible_reservation_fails_before_reserving_anything) {
+  std::string dir = fresh_dir();
+  std::string target = dir + "/t.bin";
+  {
+    AtomicFile out(target);
+    // 4 EiB: more than any disk here, and than some file systems' largest file. Nothing is reserved.
+    CHECK_THROWS_AS(out.reserve(1ull << 62), pycauset::IoError, {
+      const bool space = error.error_number() == ENOSPC && contains(error.what(), "the disk is full");
+      const bool size = error.error_number() == EFBIG && contains(error.what(), "maximum file size");
+      CHECK(space || size);
+      CHECK(!contains(error.what(), "ulimit"));
+    });
+  }
+  CHECK_EQ(test_support::list_dir(dir).size(), 0u);
+}
+
 TEST_CASE(large_aligned_writes_and_small_writes_mix_correctly) {
   // 2 MiB aligned (direct I/O where supported) beside small unaligned writes through the page cache.
   std::string dir = fresh_dir();

@@ -129,6 +129,11 @@ TEST_CASE(rejects_each_problem_with_its_own_words) {
   auto trailing = good;
   trailing.push_back(0);
   CHECK(contains(message_of(trailing), "after the payload"));
+
+  auto junk = good;  // "float32\0" then a non-zero byte inside the 16-byte dtype field
+  junk[24 + 9] = 'x';
+  reseal(junk);
+  CHECK(contains(message_of(junk), "bytes after the dtype name 'float32' are not zero"));
 }
 
 TEST_CASE(payload_checksum_chains_block_crcs) {

@@ -101,3 +101,30 @@ TEST_CASE(rejects_foreign_malformed_and_structured_files) {
   CHECK_THROWS_AS(read_npy_header(test_support::scratch_dir() + "/missing.npy"), pycauset::IoError,
                   { CHECK_EQ(error.error_number(), ENOENT); });
 }
+
+TEST_CASE(as_strict_as_numpy_and_reads_its_type_codes) {
+  const std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
+  std::string minor = npy_with_dict(1, dict);
+  minor[7] = 1;  // version 1.1
+  CHECK_THROWS_AS(read_npy_header(write_file(minor)), pycauset::ValueError,
+                  { CHECK(contains(error.what(), "version 1.1")); });
+  CHECK_THROWS_AS(read_npy_header(write_file(npy_with_dict(1, dict + " junk"))), pycauset::ValueError,
+                  { CHECK(contains(error.what(), "after the header dict")); });
+  for (const char* descr : {"<f8garbage", "<f99999999999999999999999", "<", ""}) {
+    std::string text = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (2,), }";
+    CHECK_THROWS_AS(read_npy_header(write_file(npy_with_dict(1, text))), pycauset::ValueError,
+                    { CHECK(contains(error.what(), "malformed .npy dtype descr")); });
+  }
+  struct Alias {
+    const char* descr;
+    char kind;
+    std::uint64_t itemsize;
+  };
+  for (Alias a : {Alias{"<q", 'i', 8}, Alias{"<d", 'f', 8}, Alias{"|?", 'b', 1}, Alias{">h", 'i', 2},
+                  Alias{"<D", 'c', 16}, Alias{"|O", 'O', 0}, Alias{"<M8[ns]", 'M', 8}}) {
+    std::string text = std::string("{'descr': '") + a.descr + "', 'fortran_order': False, 'shape': (2,), }";
+    auto h = read_npy_header(write_file(npy_with_dict(1, text)));
+    CHECK_EQ(h.kind, a.kind);
+    CHECK_EQ(h.itemsize, a.itemsize);
+  }
+}
