@@ -31,7 +31,7 @@ void check_room_for_file(int fd, std::uint64_t size, const std::string& what, co
     }
   }
   struct statvfs fs {};
-  if (::fstatvfs(fd, &fs) == 0) {
+  if (::fstatvfs(fd, &fs) == 0 && fs.f_blocks > 0) {  // some network and FUSE file systems report no sizes
     // Root may use the blocks reserved for it, others only the available ones (as fallocate does).
     const std::uint64_t blocks = ::geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
     const std::uint64_t unit = fs.f_frsize != 0 ? fs.f_frsize : fs.f_bsize;
