@@ -4,6 +4,7 @@
 
 #include "bindings/bindings.hpp"
 #include "core/governor.hpp"
+#include "core/interrupt.hpp"
 #include "core/kernels/elementwise_simd.hpp"
 #include "core/threads.hpp"
 #include "storage/spill_dir.hpp"
@@ -43,6 +44,12 @@ void register_config(py::module_& m) {
       "The instruction set of the elementwise float loops: 'avx512', 'avx2' or 'baseline' (PYCAUSET_SIMD lowers it).");
   m.def("remove_spill_dir", []() { SpillDir::remove_own(); }, "Remove this process's spill directory, if it made one (at exit).");
   m.def("remove_stale_spill_dirs", &remove_stale_spill_dirs);
+  // Long kernels (save, convert_file, load with verify) poll this between tiles: Ctrl-C -> KeyboardInterrupt.
+  set_interrupt_check([] {
+    if (!Py_IsInitialized()) return;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  });
   m.def(
       "on_import",
       []() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/governor.hpp"
+#include "core/interrupt.hpp"
 #include "storage/checksum.hpp"
 
 namespace pycauset::io {
@@ -71,11 +72,15 @@ void gather(const StridedRegion& src, bool packed_bits, std::int64_t k0, std::in
   const std::int64_t cols = src.cols;
   const bool packed = packed_bits && src.dtype == DType::Bool;
   const std::int64_t item = packed ? 0 : itemsize(src.dtype);
+  // Whole rows go in 2-D copies of at most ~4M elements: a strided or bit-gathered source can take a
+  // second per tile, and Ctrl-C is checked between copies.
+  constexpr std::int64_t kGatherStep = std::int64_t{1} << 22;
   for (std::int64_t k = k0; k < k1;) {
+    check_interrupt();
     const std::int64_t i = k / cols, j = k % cols;
     std::int64_t nrows = 1, ncols;
     if (j == 0 && k1 - k >= cols) {
-      nrows = (k1 - k) / cols;  // a run of whole rows is one 2-D copy
+      nrows = std::min((k1 - k) / cols, std::max<std::int64_t>(1, kGatherStep / cols));
       ncols = cols;
     } else {
       ncols = std::min(cols - j, k1 - k);
@@ -151,6 +156,7 @@ void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, 
 
   std::int64_t t = 0;
   for (std::int64_t k0 = 0; k0 < count; k0 += tile_elems, ++t) {
+    check_interrupt();  // Ctrl-C: unwinding joins the write in flight, and AtomicFile removes its temp file
     const std::int64_t k1 = std::min<std::int64_t>(count, k0 + tile_elems);
     const std::uint64_t byte0 = payload_bytes(src.dtype, static_cast<std::uint64_t>(k0), packed);
     const std::uint64_t nbytes = payload_bytes(src.dtype, static_cast<std::uint64_t>(k1), packed) - byte0;
@@ -206,6 +212,7 @@ std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, st
   std::future<void> next;  // declared after the tiles: joined before they are returned
   read_tile(0);
   for (std::uint64_t t = 0; t < count; ++t) {
+    check_interrupt();  // load(verify=True) of a huge file stays interruptible
     if (next.valid()) next.get();
     if (t + 1 < count) next = std::async(std::launch::async, read_tile, t + 1);
     const std::uint64_t off = t * tile_bytes;

@@ -735,3 +735,31 @@ def test_a_killed_save_leaves_a_temp_file_the_next_save_removes(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "the killed save left no temp file"
     pycauset.save(np.arange(3), path)
     assert _leftovers(tmp_path, ["m.pycauset"]) == []
+
+
+def test_ctrl_c_interrupts_a_long_save(tmp_path):
+    # A save streams tile by tile; Ctrl-C used to wait for the whole payload. Now it stops between tiles,
+    # leaves no temp file and keeps the previous file.
+    script = textwrap.dedent("""
+        import os, signal, sys, threading, time, pycauset
+        pycauset.set_memory_limit("64M")
+        m = pycauset.zeros((32768, 32768), dtype=bool)      # a 128 MiB spill file
+        view = m.T[:, 1::3]                                  # gathered bit by bit: seconds of work
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        start = time.monotonic()
+        try:
+            pycauset.save(view, sys.argv[1])
+            print("finished", time.monotonic() - start)
+        except KeyboardInterrupt:
+            print("interrupted", time.monotonic() - start)
+    """)
+    target = tmp_path / "m.pycauset"
+    target.write_bytes(b"previous")
+    out = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path),
+                                  PYCAUSET_SPILL_DIR=str(tmp_path / "spill")))
+    assert out.returncode == 0, out.stderr
+    words = out.stdout.split()
+    assert words[0] == "interrupted" and float(words[1]) < 0.3 + 1.0, out.stdout
+    assert target.read_bytes() == b"previous"
+    assert _leftovers(tmp_path, ["m.pycauset", "spill"]) == []
