@@ -21,7 +21,17 @@ constexpr std::uint64_t kChunkBits = 8ull << 20 << 3;  // 8 MiB of packed bits p
 std::uint64_t count_ones(const std::uint8_t* bytes, std::int64_t first, std::int64_t count) {
   std::uint64_t ones = 0;
   std::int64_t k = 0;
-  for (; k + 64 <= count; k += 64) ones += static_cast<std::uint64_t>(__builtin_popcountll(load_word_at(bytes, first + k)));
+  // Up to the first byte boundary bit by bit; then whole 8-byte words, whose bit order does not matter
+  // to a popcount (no byte swap); then the tail.
+  for (; k < count && ((first + k) & 7) != 0; ++k) ones += (bytes[(first + k) >> 3] >> (7 - ((first + k) & 7))) & 1u;
+  const std::uint8_t* aligned = bytes + ((first + k) >> 3);
+  std::int64_t words = (count - k) / 64;
+  for (std::int64_t w = 0; w < words; ++w) {
+    std::uint64_t word;
+    std::memcpy(&word, aligned + 8 * w, 8);
+    ones += static_cast<std::uint64_t>(__builtin_popcountll(word));
+  }
+  k += 64 * words;
   if (k < count) {
     const std::uint64_t tail = load_word_at(bytes, first + k) & leading_ones(static_cast<int>(count - k));
     ones += static_cast<std::uint64_t>(__builtin_popcountll(tail));
@@ -41,6 +51,12 @@ std::uint64_t count_bit_range(const ByteStore& store, std::uint64_t bit0, std::u
           const std::uint64_t hi = std::min(bit0 + nbits, lo + kChunkBits);
           const std::uint64_t byte0 = lo / 8, byte1 = (hi + 7) / 8;
           const std::size_t nbytes = static_cast<std::size_t>(byte1 - byte0);
+          if (!store.is_file() && store.data() != nullptr && byte1 + 9 <= store.size()) {
+            // RAM: count in place (the 9 bytes of slack that load_word_at may read lie inside the store).
+            ones += count_ones(reinterpret_cast<const std::uint8_t*>(store.data()) + byte0,
+                               static_cast<std::int64_t>(lo - 8 * byte0), static_cast<std::int64_t>(hi - lo));
+            continue;
+          }
           PooledBuffer chunk = MemoryGovernor::instance().acquire_tile(nbytes + 16);
           std::memset(chunk.data() + nbytes, 0, 16);
           store.read_at(byte0, chunk.data(), nbytes);

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -227,3 +229,29 @@ def test_every_instruction_set_gives_the_same_bits(level):
             expected = reference_causal_matrix(pycauset.to_numpy(cs.coordinates), list(region.periods))
             digest.update(bytes(np.packbits(expected)))
     assert result.stdout.strip() == digest.hexdigest()
+
+
+def test_ctrl_c_interrupts_the_causal_matrix_kernel():
+    # The slowest copy of the pair tests on one thread takes seconds at n = 40000; SIGINT 0.3 s in must stop it.
+    child = textwrap.dedent("""
+        import sys, time
+        import pycauset
+        from pycauset import causet
+        pycauset.set_num_threads(1)
+        print("go", flush=True)
+        start = time.perf_counter()
+        try:
+            causet.sprinkle(causet.MinkowskiDiamond(2), n=40000, seed=1)
+            print("finished", flush=True)
+        except KeyboardInterrupt:
+            print(f"interrupted after {time.perf_counter() - start:.2f} s", flush=True)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYCAUSET_SIMD="baseline")
+    process = subprocess.Popen([sys.executable, "-c", child], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline().strip() == "go"
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert out.startswith("interrupted"), out + err
+    assert float(out.split()[2]) < 1.5

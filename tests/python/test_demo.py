@@ -9,7 +9,7 @@ def test_demo_runs_and_passes_its_checks():
     result = subprocess.run([sys.executable, "-m", "pycauset", "demo", "--size", "600", "--budget", "2M"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "9/9 checks passed" in result.stdout
+    assert "10/10 checks passed" in result.stdout
 
 
 def test_command_line_rejects_unknown_commands():

@@ -29,6 +29,7 @@ __all__ = ["CausalSet"]
 
 def _causal_matrix(C):
     """Return C as a square bool pycauset Matrix, strictly upper triangular, or raise."""
+    C = _array.concrete(C)  # a lazy expression is evaluated (into a file when large)
     if isinstance(C, _array.Matrix):
         if C.dtype != np.bool_:
             raise CausetTypeError(f"a causal matrix must have dtype bool, got {C.dtype}; convert it with C.astype(bool)")
@@ -82,6 +83,8 @@ class CausalSet:
     C : Matrix or array_like of bool
         The ``n x n`` causal matrix: ``C[i, j]`` true iff element ``i`` precedes element ``j``. It must be
         strictly upper triangular (natural labelling); transitivity is not checked (see :meth:`is_transitive`).
+        A pycauset bool matrix is used as it is, not copied (so it may live in a file); other input is
+        imported.
     density : float, default 1.0
         The sprinkling density rho; lengths are in units of ``rho^(-1/d)``.
 
@@ -223,14 +226,16 @@ class CausalSet:
         elif isinstance(kmax, bool) or not isinstance(kmax, (int, np.integer)) or kmax < 0:
             raise CausetValueError(f"kmax must be an integer >= 0 or None, got kmax = {kmax!r}")
         kmax = int(kmax)
-        if kmax < 0:
-            return np.zeros(0, dtype=np.int64)
-        if self.n < 2:
-            return np.zeros(kmax + 1, dtype=np.int64)
+        abundances = np.zeros(max(kmax + 1, 0), dtype=np.int64)
+        # No interval holds more than n - 2 elements: count up to there, the rest stays zero.
+        counted = min(kmax, self.n - 2)
+        if counted < 0:
+            return abundances
         with _progress(f"interval abundances of {self.n} elements", progress) as bar:
-            histogram = _core.bit_product_histogram(self.causal, self.causal, self.causal, kmax, triangular=True,
+            histogram = _core.bit_product_histogram(self.causal, self.causal, self.causal, counted, triangular=True,
                                                     progress=bar)
-        return np.asarray(histogram, dtype=np.int64)[: kmax + 1].copy()
+        abundances[: counted + 1] = np.asarray(histogram, dtype=np.int64)[: counted + 1]
+        return abundances
 
     # ---- estimators and the action --------------------------------------------------------------
 

@@ -181,7 +181,30 @@ class MinkowskiDiamond(Region):
         return {"d": self.d, "T": self.T}
 
 
-class MinkowskiBox(Region):
+class _Rectangular(Region):
+    """``[0, T] x [0, L]^{d-1}``: what the box and the cylinder share (volume, sampling, parameters)."""
+
+    def __init__(self, d, T=1.0, L=1.0):
+        self.d = _check_dimension(d)
+        self.T = _check_length("T", T)
+        self.L = _check_length("L", L)
+
+    @property
+    def volume(self) -> float:
+        """The spacetime volume ``T L^{d-1}``."""
+        return self.T * self.L ** (self.d - 1)
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        points = rng.random((n, self.d))
+        points[:, 0] *= self.T
+        points[:, 1:] *= self.L
+        return points
+
+    def _spec(self) -> dict:
+        return {"d": self.d, "T": self.T, "L": self.L}
+
+
+class MinkowskiBox(_Rectangular):
     """The box ``[0, T] x [0, L]^{d-1}`` of Minkowski space, with hard spatial walls.
 
     Parameters
@@ -197,18 +220,17 @@ class MinkowskiBox(Region):
     -----
     Volume ``T L^{d-1}``; points are uniform in each coordinate. In 2-D with ``T = L`` the expected ordering
     fraction is exactly 1/2.
+
+    Examples
+    --------
+    >>> from pycauset import causet
+    >>> causet.MinkowskiBox(3, T=2.0, L=0.5).volume
+    0.5
     """
 
     def __init__(self, d, T=1.0, L=1.0):
-        self.d = _check_dimension(d)
-        self.T = _check_length("T", T)
-        self.L = _check_length("L", L)
+        super().__init__(d, T, L)
         self.periods = (0.0,) * (self.d - 1)
-
-    @property
-    def volume(self) -> float:
-        """The spacetime volume ``T L^{d-1}``."""
-        return self.T * self.L ** (self.d - 1)
 
     def contains(self, points):
         """Return whether each point lies in ``[0, T] x [0, L]^{d-1}``."""
@@ -216,17 +238,8 @@ class MinkowskiBox(Region):
         inside = (points[..., 0] >= 0) & (points[..., 0] <= self.T)
         return inside & np.all((points[..., 1:] >= 0) & (points[..., 1:] <= self.L), axis=-1)
 
-    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        points = rng.random((n, self.d))
-        points[:, 0] *= self.T
-        points[:, 1:] *= self.L
-        return points
 
-    def _spec(self) -> dict:
-        return {"d": self.d, "T": self.T, "L": self.L}
-
-
-class MinkowskiCylinder(MinkowskiBox):
+class MinkowskiCylinder(_Rectangular):
     """The cylinder ``[0, T] x (S^1_L)^{d-1}``: every spatial direction periodic with period L.
 
     Parameters
@@ -243,6 +256,12 @@ class MinkowskiCylinder(MinkowskiBox):
     Spatial coordinates lie in ``[0, L)``; the relation uses the minimum image
     ``|dx| -> min(|dx|, L - |dx|)`` in every spatial direction (the flat torus). In 2-D with ``T = L`` the
     expected ordering fraction is exactly 7/12.
+
+    Examples
+    --------
+    >>> from pycauset import causet
+    >>> causet.MinkowskiCylinder(2).relation([0.0, 0.05], [0.2, 0.95])  # the image at distance 0.1
+    True
     """
 
     def __init__(self, d, T=1.0, L=1.0):
