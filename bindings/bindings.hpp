@@ -15,6 +15,7 @@ void register_expressions(pybind11::module_& m);
 void register_matmul(pybind11::module_& m);
 void register_linalg(pybind11::module_& m);
 void register_bits(pybind11::module_& m);
+void register_triangular(pybind11::module_& m);
 void register_causet(pybind11::module_& m);
 
 }  // namespace pycauset::bindings

@@ -14,5 +14,6 @@ PYBIND11_MODULE(_core, m) {
   register_matmul(m);
   register_linalg(m);
   register_bits(m);
+  register_triangular(m);
   register_causet(m);
 }

@@ -19,7 +19,8 @@ import numpy as np
 from ._array import _wrap, asarray_like
 from ._dtypes import _core
 
-__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "eigh", "norm", "SlogdetResult", "EighResult"]
+__all__ = ["LinAlgError", "inv", "solve", "solve_triangular", "det", "slogdet", "eigh", "norm", "SlogdetResult",
+           "EighResult"]
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -123,6 +124,56 @@ def solve(a, b, *, progress=False):
     b = asarray_like(b)
     with _progress_callback(progress, f"solve {'x'.join(map(str, a.shape))}") as callback:
         return _wrap(_core.solve(a, b, "auto", callback))
+
+
+def solve_triangular(a, b, lower=False, unit_diagonal=False, *, progress=False):
+    """Solve ``a @ x = b`` for a triangular ``a``, as ``scipy.linalg.solve_triangular``.
+
+    Parameters
+    ----------
+    a : Matrix or array_like, shape (n, n)
+        The triangular factor; only its ``lower`` (or upper) triangle is read. It may be ``bool`` (e.g. a
+        causal matrix's transpose): its panels are converted as they are read.
+    b : Vector, Matrix or array_like, shape (n,) or (n, k)
+        Right-hand side(s). A 1-D ``b`` gives a 1-D ``x``.
+    lower : bool
+        Use the lower triangle of ``a`` (default: the upper one).
+    unit_diagonal : bool
+        Take the diagonal of ``a`` as ones without reading it.
+    progress : bool, optional
+        Show a progress bar with rate and ETA.
+
+    Returns
+    -------
+    Vector or Matrix
+        ``x``, of NumPy's promoted dtype (at least float64 for bool and integer input).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If a diagonal element is zero (and ``unit_diagonal`` is false).
+    ValueError
+        If ``a`` is not square or ``b`` does not have ``n`` rows.
+
+    Notes
+    -----
+    Within the memory budget: one BLAS ``trsm`` on RAM copies. Beyond it: per block of right-hand
+    columns held in RAM, the row panels of ``a`` stream past (the next read while the current one is
+    applied), each a GEMM update plus a ``trsm`` on its diagonal block. Cost: n² k flops, a third of the
+    LU route of ``solve``.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> x = pycauset.linalg.solve_triangular([[2.0, 0.0], [1.0, 1.0]], [4.0, 5.0], lower=True)
+    >>> pycauset.to_numpy(x).tolist()
+    [2.0, 3.0]
+    """
+    a = _square_operand(a)
+    b = asarray_like(b)
+    with _progress_callback(progress, f"solve_triangular {'x'.join(map(str, a.shape))}") as callback:
+        return _wrap(_core.solve_triangular(a, b, lower=bool(lower), unit_diagonal=bool(unit_diagonal),
+                                            progress=callback))
 
 
 def _slogdet_scalars(a):
