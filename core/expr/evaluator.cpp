@@ -8,8 +8,10 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
+#include <thread>
 
 #include "core/governor.hpp"
+#include "core/interrupt.hpp"
 #include "core/threads.hpp"
 #include "core/tiles/tile_io.hpp"
 
@@ -141,11 +143,15 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mutex;
+  // Ctrl-C is checked by the thread that called us (Python only delivers signals there), between tiles.
+  const std::thread::id caller = std::this_thread::get_id();
   auto body = [&](int) {
     try {
       Worker worker(*this);
+      const bool checks_interrupt = std::this_thread::get_id() == caller;
       std::int64_t t = next++;
       while (t < tasks && !failed.load()) {
+        if (checks_interrupt) check_interrupt();
         const std::int64_t following = next++;  // claimed now so the worker can read it ahead
         worker.next_task = following < tasks ? following : -1;
         task(worker, t);

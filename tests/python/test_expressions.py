@@ -581,3 +581,37 @@ else:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["errno"] == errno.EFBIG, result
     assert "file-size limit" in result["message"]
+
+
+_INTERRUPT_EVAL = """
+    import os, signal, threading, time
+    import numpy as np, pycauset
+    pycauset.set_memory_limit("32M")
+    a = pycauset.random.uniform((8192, 8192), seed=1)            # 512 MiB in a spill file
+    expr = np.sin(a.T) * np.exp(a) + np.sqrt(a.T)                # ~2.5 s of out-of-core evaluation here
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    try:
+        expr.eval()
+        print("finished", time.monotonic() - start)
+    except KeyboardInterrupt:
+        print("interrupted", time.monotonic() - start)
+    spill_files = [f for f in os.listdir(os.path.dirname(a.path)) if f.startswith("spill-")]
+    print("temporaries", len(spill_files) == pycauset.memory_info()["file_objects"])
+    print("input", float(a[5, 7]) == float(pycauset.random.uniform((8192, 8192), seed=1)[5, 7]))
+"""
+
+
+def test_ctrl_c_interrupts_an_out_of_core_evaluation(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYCAUSET_SPILL_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(_INTERRUPT_EVAL)], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    words = out.stdout.split()
+    assert words[0] == "interrupted" and float(words[1]) < 0.3 + 1.0, out.stdout
+    assert "temporaries True" in out.stdout and "input True" in out.stdout, out.stdout
