@@ -19,8 +19,8 @@ import numpy as np
 from ._array import _wrap, asarray_like
 from ._dtypes import _core
 
-__all__ = ["LinAlgError", "inv", "solve", "solve_triangular", "det", "slogdet", "eigh", "norm", "SlogdetResult",
-           "EighResult"]
+__all__ = ["LinAlgError", "inv", "solve", "solve_triangular", "det", "slogdet", "eigh", "eigvalsh", "svd", "norm",
+           "SlogdetResult", "EighResult", "SVDResult"]
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -29,6 +29,9 @@ SlogdetResult.__doc__ = "Result of slogdet: det = sign * exp(logabsdet) (as nump
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 EighResult.__doc__ = "Result of eigh: ascending eigenvalues and unit eigenvectors in columns."
+
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+SVDResult.__doc__ = "Result of svd: a = U @ diag(S) @ Vh, singular values S descending (as numpy.linalg.SVDResult)."
 
 
 def __dir__():
@@ -272,6 +275,68 @@ def eigh(a, UPLO="L"):
         raise ValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
     w, v = _core.eigh(_square_operand(a), UPLO)
     return EighResult(_wrap(w), _wrap(v))
+
+
+def _in_ram_operand(a, name: str, matrices: float):
+    """``a`` as a NumPy array for a LAPACK routine that has no out-of-core algorithm here, after checking
+    that about ``matrices`` arrays of its size (input, outputs, workspace) fit the memory budget."""
+    from ._config import get_memory_limit
+    from ._interop import to_numpy
+
+    a = asarray_like(a)
+    if a.ndim != 2:
+        raise _core.PyCausetValueError(f"{name}: expected a 2-D matrix, got an array of dimension {a.ndim}")
+    item = max(8, np.dtype(a.dtype).itemsize) * (2 if a.dtype.kind == "c" else 1)
+    need = int(matrices * a.shape[0] * a.shape[1] * item)
+    budget = get_memory_limit()
+    if budget is not None and need > budget:
+        raise _core.PyCausetMemoryError(
+            f"{name} of a {a.shape[0]}x{a.shape[1]} matrix runs in RAM and needs about {need / 2**20:.0f} MiB, "
+            f"more than the memory budget of {budget / 2**20:.0f} MiB; raise it with pycauset.set_memory_limit")
+    return to_numpy(a, allow_huge=True)
+
+
+def eigvalsh(a, UPLO="L"):
+    """Return the eigenvalues of a Hermitian (real symmetric) matrix, ascending, as ``numpy.linalg.eigvalsh``.
+
+    Runs in RAM (LAPACK's divide and conquer); a matrix whose copy and workspace (about three of its size)
+    exceed the memory budget raises ``MemoryError`` naming the budget.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> pycauset.to_numpy(pycauset.linalg.eigvalsh([[2.0, 1.0], [1.0, 2.0]])).round(6).tolist()
+    [1.0, 3.0]
+    """
+    from ._creation import vector
+
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
+    dense = _in_ram_operand(a, "eigvalsh", 3)
+    if dense.shape[0] != dense.shape[1]:
+        raise _core.PyCausetLinAlgError(f"eigvalsh: expected a square matrix, got shape {dense.shape}")
+    return vector(np.linalg.eigvalsh(dense, UPLO=UPLO))
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Singular value decomposition ``a = U @ diag(S) @ Vh``, as ``numpy.linalg.svd`` (S descending).
+
+    Runs in RAM (LAPACK ``gesdd``); a matrix whose copy, factors and workspace exceed the memory budget
+    raises ``MemoryError`` naming the budget. With ``compute_uv=False`` only ``S`` is returned.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> pycauset.to_numpy(pycauset.linalg.svd([[3.0, 0.0], [0.0, -4.0]], compute_uv=False)).tolist()
+    [4.0, 3.0]
+    """
+    from ._creation import matrix, vector
+
+    dense = _in_ram_operand(a, "svd", 4 if compute_uv else 2)
+    if not compute_uv:
+        return vector(np.linalg.svd(dense, compute_uv=False, hermitian=hermitian))
+    u, s, vh = np.linalg.svd(dense, full_matrices=full_matrices, hermitian=hermitian)
+    return SVDResult(matrix(u), vector(s), matrix(vh))
 
 
 # ----------------------------------------------------------------------------------------------

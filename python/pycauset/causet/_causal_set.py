@@ -23,6 +23,7 @@ from .._progress import ProgressBar
 from ._action import LAYERS_NEEDED, benincasa_dowker_action, check_action_arguments
 from ._dimension import midpoint_dimension, myrheim_meyer_dimension
 from ._errors import CausetTypeError, CausetValueError
+from ._fields import FieldsMixin
 
 __all__ = ["CausalSet"]
 
@@ -75,7 +76,7 @@ def _check_density(density) -> float:
     return value
 
 
-class CausalSet:
+class CausalSet(FieldsMixin):
     """A causal set in natural labelling, given by its causal matrix.
 
     Parameters
