@@ -7,6 +7,7 @@
 
 #include "core/causet/packed_bits_internal.hpp"
 #include "core/governor.hpp"
+#include "core/kernels/bits_internal.hpp"
 #include "storage/errors.hpp"
 
 namespace pycauset::causet {
@@ -23,7 +24,8 @@ std::int64_t longest_chain(const Array& c, const CausetProgress& progress) {
   if (n == 0) return 0;
   if (!(c.row_stride() == n && c.col_stride() == 1)) return longest_chain(c.copy_as(DType::Bool), progress);
 
-  std::vector<std::int32_t> height(static_cast<std::size_t>(n), 1);
+  // 64 slack entries: the last word's columns beyond n are updated harmlessly (their flags are 0).
+  std::vector<std::int32_t> height(static_cast<std::size_t>(n + 64), 1);
   const std::uint64_t row_bytes = static_cast<std::uint64_t>(n + 7) / 8;
   const std::int64_t band_rows = std::clamp<std::int64_t>(
       static_cast<std::int64_t>((4ull << 20) / row_bytes), 1, n);  // bands of about 4 MiB
@@ -47,17 +49,20 @@ std::int64_t longest_chain(const Array& c, const CausetProgress& progress) {
         std::uint64_t word = load_word_at(bytes, row_bit + j0);
         if (n - j0 < 64) word &= leading_ones(static_cast<int>(n - j0));
         if (j0 <= i) word &= ~leading_ones(static_cast<int>(i + 1 - j0));  // only the strict upper triangle
-        while (word != 0) {
-          const int k = __builtin_clzll(word);  // element k of the word = column j0 + k
-          word &= ~(1ull << (63 - k));
-          std::int32_t& h = height[static_cast<std::size_t>(j0 + k)];
-          h = std::max(h, next);
-        }
+        if (word == 0) continue;
+        // Unpack the word to 64 flags and update all 64 heights branch-free: the loop vectorises (16
+        // lanes with AVX-512), far cheaper than one dependent scalar update per set bit.
+        std::uint8_t packed[8], flags[64];
+        const std::uint64_t big_endian = __builtin_bswap64(word);
+        std::memcpy(packed, &big_endian, 8);
+        unpack_bits(packed, 0, 64, flags);
+        std::int32_t* h = height.data() + j0;
+        for (int k = 0; k < 64; ++k) h[k] = flags[k] != 0 && h[k] < next ? next : h[k];
       }
     }
     if (progress) progress(static_cast<std::uint64_t>(r1), static_cast<std::uint64_t>(n));
   }
-  return *std::max_element(height.begin(), height.end());
+  return *std::max_element(height.begin(), height.begin() + n);
 }
 
 }  // namespace pycauset::causet

@@ -12,8 +12,9 @@ namespace pycauset::causet {
 ///
 /// `c` is a square strictly upper-triangular bool matrix (natural labelling). Dynamic programming in
 /// natural order: h[i] = 1 + max{h[k] : k precedes i}; when row i is reached every predecessor of i
-/// has been processed, so h[i] is final and is pushed to the set bits j of row i (found word by word
-/// with count-leading-zeros): h[j] = max(h[j], h[i] + 1). Cost O(n^2 / 64 + R) word operations, rows
+/// has been processed, so h[i] is final and is pushed to the set bits j of row i, a word of 64 columns
+/// at a time (unpacked to flags, a branch-free vector loop): h[j] = max(h[j], h[i] + 1). Cost: about
+/// n^2 / 2 vectorised column updates (only non-zero words), rows
 /// read in bands from the store (RAM or file); extra memory 4 n bytes plus one band.
 /// Returns 0 for n = 0.
 /// \throws ValueError if `c` is not a square bool matrix.
