@@ -25,7 +25,8 @@ class LiteralReader {
   LiteralReader(const std::string& text, const std::string& path) : text_(text), path_(path) {}
 
   void skip_space() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    // Python's whitespace, as NumPy's literal_eval of the header sees it (not isspace: '\v' is an error there).
+    while (pos_ < text_.size() && std::strchr(" \t\n\r\f", text_[pos_]) != nullptr && text_[pos_] != '\0') ++pos_;
   }
   bool peek(char c) {
     skip_space();
@@ -67,10 +68,13 @@ class LiteralReader {
       skip_space();
       if (pos_ >= text_.size() || !std::isdigit(static_cast<unsigned char>(text_[pos_]))) fail("expected a dimension");
       std::uint64_t value = 0;
+      const bool leading_zero = text_[pos_] == '0';
       while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
         if (value > (~0ull - 9) / 10) fail("dimension too large");
         value = value * 10 + static_cast<std::uint64_t>(text_[pos_++] - '0');
       }
+      // Python (so NumPy) rejects "06": a leading zero is allowed only in zero itself ("0", "00").
+      if (leading_zero && value != 0) fail("a dimension with a leading zero");
       if (pos_ < text_.size() && text_[pos_] == 'L') ++pos_;  // Python 2 long suffix
       out.push_back(value);
       if (peek(',')) {

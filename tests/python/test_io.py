@@ -673,8 +673,10 @@ def _npy_bytes(dict_text: str, payload: bytes, version=(1, 0)) -> bytes:
         ((1, 0), "{'descr': '<f8garbage', 'fortran_order': False, 'shape': (2,), }", "malformed .npy dtype descr"),
         ((1, 0), "{'descr': '<f99999999999999999999999', 'fortran_order': False, 'shape': (2,), }",
          "malformed .npy dtype descr"),
+        ((1, 0), "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\v", "after the header dict"),
+        ((1, 0), "{'descr': '<f8', 'fortran_order': False, 'shape': (02,), }", "leading zero"),
     ],
-    ids=["version-1.1", "junk-after-dict", "descr-garbage", "itemsize-overflow"],
+    ids=["version-1.1", "junk-after-dict", "descr-garbage", "itemsize-overflow", "vertical-tab", "leading-zero"],
 )
 def test_npy_headers_numpy_rejects_are_rejected(tmp_path, version, dict_text, words):
     src = tmp_path / "a.npy"
