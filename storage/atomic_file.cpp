@@ -10,7 +10,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <mutex>
 #include <random>
+#include <set>
 
 #include "storage/errors.hpp"
 #include "storage/file_buffer.hpp"
@@ -74,6 +76,14 @@ bool is_temp_name_of(const std::string& name, const std::string& base) {
 /// A live writer holds a flock on its temp file for its whole life, so a lock that can be taken means
 /// the writer is gone, as for spill directories.
 void sweep_stale_temp_files(const std::string& directory, const std::string& base) noexcept {
+  // Once per target and process ("at the next start", as for spill directories): a directory of many
+  // files is not listed again at every save of a checkpoint.
+  static std::mutex swept_mutex;
+  static auto* swept = new std::set<std::string>();  // leaked: saves may run during static destruction
+  {
+    std::lock_guard<std::mutex> lock(swept_mutex);
+    if (!swept->insert(directory + "/" + base).second) return;
+  }
   DIR* d = ::opendir(directory.c_str());
   if (d == nullptr) return;
   while (dirent* entry = ::readdir(d)) {

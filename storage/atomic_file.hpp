@@ -17,8 +17,8 @@ namespace pycauset {
 /// `write_at` of disjoint ranges may run from several threads.
 ///
 /// The temp file stays flock()ed while its writer lives. A save killed midway (SIGKILL) leaves its
-/// temp file behind; the next AtomicFile for the same target removes every such file whose lock it
-/// can take, i.e. whose writer is gone.
+/// temp file behind; the first AtomicFile for that target in each process removes every such file
+/// whose lock it can take, i.e. whose writer is gone.
 class AtomicFile {
  public:
   /// \brief Create the temp file for `target`. Throws IoError (ENOENT, EACCES, ...) naming the target.
