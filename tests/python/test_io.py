@@ -765,3 +765,56 @@ def test_ctrl_c_interrupts_a_long_save(tmp_path):
     assert words[0] == "interrupted" and float(words[1]) < 0.3 + 1.0, out.stdout
     assert target.read_bytes() == b"previous"
     assert _leftovers(tmp_path, ["m.pycauset", "spill"]) == []
+
+
+_KILLED_WRITER = textwrap.dedent("""
+    import sys, numpy as np, pycauset
+    mode, target = sys.argv[1], sys.argv[2]
+    m = pycauset.random.uniform((2048, 2048), seed=4)                          # 32 MiB
+    print("ready", flush=True)                                                # the kill comes after this
+    if mode == "save":
+        pycauset.save(m, target)
+    else:
+        pycauset.convert_file(sys.argv[3], target)
+    print("done", flush=True)
+""")
+
+
+@pytest.mark.parametrize("mode", ["save", "convert"])
+def test_sigkill_at_random_moments_leaves_old_or_complete_new_file(tmp_path, mode):
+    # Crash safety: whatever moment a save or a conversion dies, the target is the old file byte for byte
+    # or the complete new one, and the next save there sweeps what the dead writer left.
+    import random
+    import time
+
+    target = tmp_path / "m.pycauset"
+    old = make_array((16, 16), "int32", seed=30)
+    pycauset.save(old, target)
+    old_bytes = target.read_bytes()
+    source = tmp_path / "src.npy"
+    expected = np.asarray(pycauset.to_numpy(pycauset.random.uniform((2048, 2048), seed=4), allow_huge=True))
+    np.save(source, expected)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYCAUSET_SPILL_DIR=str(tmp_path / "spill"))
+    rng = random.Random(31)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(8):
+        child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, mode, str(target), str(source)], env=env,
+                                 stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.15))                  # a write takes about 0.1 s here
+        child.kill()
+        child.communicate()
+        if target.read_bytes() == old_bytes:
+            outcomes["old"] += 1
+        else:
+            np.testing.assert_array_equal(pycauset.to_numpy(pycauset.load(target, verify=True), allow_huge=True),
+                                          expected)
+            outcomes["new"] += 1
+            pycauset.save(old, target)                      # back to the old file for the next round
+            old_bytes = target.read_bytes()
+    assert outcomes["old"] + outcomes["new"] == 8, outcomes
+    # Each writer's first save there removed its dead predecessors' temp files; a fresh process does too.
+    done = subprocess.run([sys.executable, "-c", "import sys, pycauset; pycauset.save([1, 2], sys.argv[1])",
+                           str(target)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _leftovers(tmp_path, ["m.pycauset", "src.npy", "spill"]) == []
