@@ -10,7 +10,7 @@ Usage::
   256 rows x all later columns and packs them with ``np.packbits`` (timed on the first rows, then scaled by
   pair count: the same work per pair). Target (issue: causal sets): >= 1e9 pair tests/s on 2 cores.
 - ``2-D diamond``: ``--n2`` points under a ``--budget`` memory budget, each stage timed: sprinkle,
-  relations (popcount), Myrheim–Meyer dimension, ``N_0..N_3`` (the fused histogram pass over the strict
+  relations (popcount), Myrheim–Meyer dimension, height (longest chain), ``N_0..N_3`` (the fused histogram pass over the strict
   upper triangle: N^3/6 bit triples, its rate), the 2-D action (from those ``N_k``). The ``N_k`` are compared with their exact
   expectation for a fixed-n 2-D diamond, ``n(H_{n-1} - H_k) + (k+1)(H_n - H_{k+1}) - 2(n-1-k)``.
   Targets: the abundance pass >= 6e11 bit triples/s, the whole run <= 10 min, ``N_k`` within a few percent.
@@ -92,6 +92,7 @@ def bench_diamond_2d(pc, np, n: int) -> dict:
     cs = timed(stages, "sprinkle", lambda: causet.sprinkle(causet.MinkowskiDiamond(2), n=n, seed=2))
     relations = timed(stages, "relations", cs.relations)
     dimension = timed(stages, "myrheim_meyer", cs.dimension)
+    height = timed(stages, "height", cs.height)
     abundances = timed(stages, "N_0..N_3", lambda: cs.interval_abundances(kmax=3))
     # The action from the counted N_k (cs.action() would count them again: a second pass).
     action = timed(stages, "action", lambda: benincasa_dowker_action(2, n, abundances))
@@ -99,6 +100,7 @@ def bench_diamond_2d(pc, np, n: int) -> dict:
     triples = n * (n - 1) * (n - 2) / 6
     return {"n": n, "storage": cs.causal.storage, "stages_seconds": stages, "total_seconds": sum(stages.values()),
             "relations": relations, "ordering_fraction": relations / (n * (n - 1) / 2), "dimension": dimension,
+            "height": height, "expected_height": 2 * math.sqrt(n) - 1.7711 * n ** (1 / 6),
             "N_0..N_3": abundances.tolist(), "expected_N_0..N_3": expected,
             "N_relative_deviation": [a / e - 1 for a, e in zip(abundances.tolist(), expected)],
             "action": action, "abundance_triples_per_s": triples / stages["N_0..N_3"]}
@@ -156,7 +158,8 @@ def main(argv=None) -> int:
         print(f"2-D diamond, N={r['n']} (C in {r['storage']}): total {r['total_seconds']:.1f} s   (target <= 600 s)")
         for name, seconds in r["stages_seconds"].items():
             print(f"  {name:<14} {seconds:8.2f} s")
-        print(f"  ordering fraction {r['ordering_fraction']:.5f}, d_MM {r['dimension']:.4f}, action {r['action']:.1f}")
+        print(f"  ordering fraction {r['ordering_fraction']:.5f}, d_MM {r['dimension']:.4f}, height {r['height']} "
+              f"(2 sqrt(n) - 1.7711 n^(1/6) = {r['expected_height']:.0f}), action {r['action']:.1f}")
         print(f"  N_0..N_3 {r['N_0..N_3']} vs E {[round(e, 1) for e in r['expected_N_0..N_3']]}: "
               f"{', '.join(f'{100 * d:+.2f}%' for d in r['N_relative_deviation'])}")
         print(f"  abundance pass {r['abundance_triples_per_s']:.3g} bit triples/s   (target >= 6e11/s)")

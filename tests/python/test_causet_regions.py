@@ -122,3 +122,9 @@ def test_regions_compare_and_print_by_value():
     assert causet.MinkowskiBox(2, T=2.0) == causet.MinkowskiBox(2, T=2.0)
     assert causet.MinkowskiBox(2) != causet.MinkowskiCylinder(2)
     assert repr(causet.MinkowskiCylinder(3, L=2.0)) == "MinkowskiCylinder(d=3, T=1.0, L=2.0)"
+
+
+def test_causet_is_a_lazily_imported_submodule():
+    assert "causet" in dir(pycauset)
+    assert pycauset.causet is causet
+    assert sorted(causet.__all__) == sorted(dir(causet))
