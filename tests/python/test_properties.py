@@ -21,7 +21,7 @@ import pycauset  # noqa: E402
 from conftest import DTYPES, assert_eq, to_pycauset  # noqa: E402
 
 EXAMPLES = int(os.environ.get("PYCAUSET_PROPERTY_EXAMPLES", "60"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
