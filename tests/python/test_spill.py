@@ -381,3 +381,33 @@ def test_forked_child_never_writes_or_unlinks_the_parents_spill_files(tmp_path):
     result = _run_python(_FORK_WRITES, PYCAUSET_SPILL_DIR=str(tmp_path), PYCAUSET_NUM_THREADS="1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1] == "ok"
+
+
+_SPILLING_FOREVER = """
+    import numpy as np, pycauset
+    pycauset.set_memory_limit("2M")
+    print("ready", flush=True)
+    keep = []
+    for i in range(10**6):                                     # allocate, spill, drop, until killed
+        keep.append(pycauset.matrix(np.full((300, 300), float(i))))
+        if len(keep) > 6:
+            keep.pop(0)
+"""
+
+
+def test_sigkill_during_spills_is_cleaned_up_by_the_next_start(tmp_path):
+    import random
+    import time
+
+    rng = random.Random(41)
+    for _ in range(4):
+        child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(_SPILLING_FOREVER)], text=True,
+                                 stdout=subprocess.PIPE, env=_env(PYCAUSET_SPILL_DIR=str(tmp_path)))
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.4))
+        child.kill()
+        child.communicate()
+    left = _spill_dirs(tmp_path)
+    assert left, "the killed processes left no spill directory (nothing to test)"
+    assert _run_python("import pycauset", PYCAUSET_SPILL_DIR=str(tmp_path)).returncode == 0
+    assert _spill_dirs(tmp_path) == []
