@@ -5,6 +5,7 @@ See ``documentation/user_guide/files.md`` for the format, atomicity and error be
 from __future__ import annotations
 
 import os
+import sys
 
 from . import _array
 from ._dtypes import _core
@@ -63,9 +64,12 @@ def save(obj, path) -> None:
     (3, 3)
     """
     target = _path(path)
-    from .causet import _files as causet_files  # imported on first use, like pycauset.causet itself
+    # A CausalSet can only exist once pycauset.causet is imported: only then is its file module loaded
+    # (saving a matrix imports nothing more, so it also works where new imports cannot, e.g. after setuid).
+    causet_package = sys.modules.get(f"{__package__}.causet")
+    if causet_package is not None and isinstance(obj, causet_package.CausalSet):
+        from .causet import _files as causet_files
 
-    if isinstance(obj, causet_files.CausalSet):
         causet_files.save_causal_set(obj, target)
         return
     _core._save(_array.asarray_like(obj), target)
