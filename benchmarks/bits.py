@@ -191,7 +191,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[4096, 8192, 16384])
     parser.add_argument("--hist", type=int, default=65536, help="N of the histogram pass (0: skip)")
     parser.add_argument("--ooc", type=int, default=16384, help="N of the out-of-core pass (0: skip)")
-    parser.add_argument("--budget", type=str, default="8M")
+    parser.add_argument("--budget", type=str, default="16M")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes, seconds (a smoke test)")
     parser.add_argument("--out", type=str, default=str(Path(__file__).parent / "results" / "bits.json"))

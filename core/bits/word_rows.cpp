@@ -32,7 +32,10 @@ void read_runs(const Array& a, const Buffer::Lease& lease, std::int64_t r0, std:
   const std::uint64_t span_bytes = (static_cast<std::uint64_t>(last_bit) + 7) / 8 - span_first;
   const std::uint64_t row_bytes = static_cast<std::uint64_t>(cols + 7) / 8 + 1;
   thread_local std::vector<std::uint8_t> scratch;
-  if (span_bytes <= 2 * row_bytes * static_cast<std::uint64_t>(nr) + 4096) {
+  // One read of the whole span beats one per row unless most of it lies between the rows (a few columns of
+  // a wide matrix): up to 1 MiB, or 16 times the wanted bytes, is read whole.
+  const std::uint64_t wanted = row_bytes * static_cast<std::uint64_t>(nr);
+  if (span_bytes <= std::max<std::uint64_t>(16 * wanted, 1u << 20)) {
     scratch.resize(span_bytes);
     store.read_at(span_first, scratch.data(), span_bytes);
     for (std::int64_t r = 0; r < nr; ++r) {
