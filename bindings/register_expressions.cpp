@@ -35,7 +35,9 @@ ElementwiseOp parse_op(const std::string& name) {
       {"less_equal", ElementwiseOp::LessEqual}, {"greater", ElementwiseOp::Greater},
       {"greater_equal", ElementwiseOp::GreaterEqual}, {"bitwise_and", ElementwiseOp::BitwiseAnd},
       {"bitwise_or", ElementwiseOp::BitwiseOr}, {"bitwise_xor", ElementwiseOp::BitwiseXor},
-      {"invert", ElementwiseOp::Invert},
+      {"invert", ElementwiseOp::Invert}, {"maximum", ElementwiseOp::Maximum}, {"minimum", ElementwiseOp::Minimum},
+      {"floor_divide", ElementwiseOp::FloorDivide}, {"remainder", ElementwiseOp::Remainder},
+      {"isnan", ElementwiseOp::IsNan}, {"isinf", ElementwiseOp::IsInf}, {"isfinite", ElementwiseOp::IsFinite},
   };
   auto found = ops.find(name);
   if (found == ops.end()) throw ValueError("unknown elementwise operation '" + name + "'");

@@ -1,7 +1,10 @@
 // Elementwise kernels: the dtype rules of each operation and one contiguous loop per (op, dtype).
 #include "core/kernels/elementwise.hpp"
 
+#include <cmath>
+#include <limits>
 #include <string>
+#include <utility>
 
 #include "core/kernels/elementwise_internal.hpp"
 #include "core/kernels/elementwise_simd.hpp"
@@ -16,6 +19,7 @@ bool is_binary(ElementwiseOp op) noexcept {
     case ElementwiseOp::Negative: case ElementwiseOp::Positive: case ElementwiseOp::Absolute:
     case ElementwiseOp::Sqrt: case ElementwiseOp::Exp: case ElementwiseOp::Log:
     case ElementwiseOp::Sin: case ElementwiseOp::Cos: case ElementwiseOp::Invert:
+    case ElementwiseOp::IsNan: case ElementwiseOp::IsInf: case ElementwiseOp::IsFinite:
       return false;
     default:
       return true;
@@ -47,6 +51,13 @@ const char* op_name(ElementwiseOp op) noexcept {
     case ElementwiseOp::BitwiseOr: return "bitwise_or";
     case ElementwiseOp::BitwiseXor: return "bitwise_xor";
     case ElementwiseOp::Invert: return "invert";
+    case ElementwiseOp::Maximum: return "maximum";
+    case ElementwiseOp::Minimum: return "minimum";
+    case ElementwiseOp::FloorDivide: return "floor_divide";
+    case ElementwiseOp::Remainder: return "remainder";
+    case ElementwiseOp::IsNan: return "isnan";
+    case ElementwiseOp::IsInf: return "isinf";
+    case ElementwiseOp::IsFinite: return "isfinite";
   }
   return "?";
 }
@@ -105,6 +116,15 @@ DType compute_dtype(ElementwiseOp op, DType a, DType b) {
       }
       return p;
     }
+    case ElementwiseOp::Maximum: case ElementwiseOp::Minimum:
+      return promote_types(a, b);
+    case ElementwiseOp::FloorDivide: case ElementwiseOp::Remainder: {
+      const DType p = promote_types(a, b);
+      if (is_complex_dtype(p)) no_loop(op, p, " (as in NumPy: complex numbers have no floor division)");
+      return p == DType::Bool ? DType::Int8 : p;  // NumPy: floor_divide(bool, bool) computes in int8
+    }
+    case ElementwiseOp::IsNan: case ElementwiseOp::IsInf: case ElementwiseOp::IsFinite:
+      return a;
     case ElementwiseOp::Invert:
       if (a != DType::Bool && !is_integer_dtype(a)) {
         throw TypeError(std::string("ufunc 'invert' not supported for the input type ") + dtype_name(a) +
@@ -120,6 +140,7 @@ DType result_dtype(ElementwiseOp op, DType compute) noexcept {
   switch (op) {
     case ElementwiseOp::Equal: case ElementwiseOp::NotEqual: case ElementwiseOp::Less:
     case ElementwiseOp::LessEqual: case ElementwiseOp::Greater: case ElementwiseOp::GreaterEqual:
+    case ElementwiseOp::IsNan: case ElementwiseOp::IsInf: case ElementwiseOp::IsFinite:
       return DType::Bool;
     case ElementwiseOp::Absolute:
       return real_dtype(compute);
@@ -227,6 +248,107 @@ bool less(T a, T b) {
   else return a < b;
 }
 
+template <class T>
+bool is_inf(T a) {
+  if constexpr (is_complex<T>::value) return std::isinf(a.real()) || std::isinf(a.imag());
+  else if constexpr (std::is_floating_point_v<T>) return std::isinf(a);
+  else return false;
+}
+
+template <class T>
+bool is_nan(T a) {
+  if constexpr (is_complex<T>::value) return std::isnan(a.real()) || std::isnan(a.imag());
+  else if constexpr (std::is_floating_point_v<T>) return std::isnan(a);
+  else return false;
+}
+
+// maximum/minimum as NumPy's: a NaN in either operand is the result (the first one if both are NaN).
+template <class D>
+struct Functor<ElementwiseOp::Maximum, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) { return is_nan(a) ? a : is_nan(b) ? b : (less(a, b) ? b : a); }
+};
+template <class D>
+struct Functor<ElementwiseOp::Minimum, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) { return is_nan(a) ? a : is_nan(b) ? b : (less(b, a) ? b : a); }
+};
+
+/// NumPy's divmod of floats (npy_divmod): the floor quotient and the remainder with the divisor's sign.
+template <class T>
+std::pair<T, T> float_divmod(T a, T b) {
+  T mod = std::fmod(a, b);
+  if (b == T(0)) return {a / b, mod};  // inf or nan, as NumPy (which also warns)
+  T div = (a - mod) / b;
+  if (mod != T(0)) {
+    if ((b < 0) != (mod < 0)) {
+      mod += b;
+      div -= T(1);
+    }
+  } else {
+    mod = std::copysign(T(0), b);
+  }
+  T floordiv;
+  if (div != T(0)) {
+    floordiv = std::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+  } else {
+    floordiv = std::copysign(T(0), a / b);
+  }
+  return {floordiv, mod};
+}
+
+template <class D>
+struct Functor<ElementwiseOp::FloorDivide, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) {
+    if constexpr (std::is_floating_point_v<T>) {
+      return float_divmod(a, b).first;
+    } else {
+      // Integers: Python's floor division; a zero divisor gives 0, as NumPy (after its warning).
+      if (b == T(0)) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        if (a == std::numeric_limits<T>::min() && b == T(-1)) return a;  // wraps in NumPy too
+        T q = static_cast<T>(a / b);
+        if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+        return q;
+      } else {
+        return static_cast<T>(a / b);
+      }
+    }
+  }
+};
+template <class D>
+struct Functor<ElementwiseOp::Remainder, D> {
+  using T = tile_t<D>;
+  static T apply(T a, T b) {
+    if constexpr (std::is_floating_point_v<T>) {
+      return float_divmod(a, b).second;
+    } else {
+      if (b == T(0)) return T(0);
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) return T(0);
+        T r = static_cast<T>(a % b);
+        if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+        return r;
+      } else {
+        return static_cast<T>(a % b);
+      }
+    }
+  }
+};
+
+#define PYCAUSET_CLASSIFY_FUNCTOR(OP, EXPR)                                 \
+  template <class D>                                                        \
+  struct Functor<ElementwiseOp::OP, D> {                                    \
+    using T = tile_t<D>;                                                    \
+    static std::uint8_t apply(T a, T) { return static_cast<std::uint8_t>(EXPR); } \
+  };
+PYCAUSET_CLASSIFY_FUNCTOR(IsNan, is_nan(a))
+PYCAUSET_CLASSIFY_FUNCTOR(IsInf, is_inf(a))
+PYCAUSET_CLASSIFY_FUNCTOR(IsFinite, !is_nan(a) && !is_inf(a))
+#undef PYCAUSET_CLASSIFY_FUNCTOR
+
 #define PYCAUSET_COMPARE_FUNCTOR(OP, EXPR)                                         \
   template <class D>                                                               \
   struct Functor<ElementwiseOp::OP, D> {                                           \
@@ -257,6 +379,15 @@ void unary_loop(const void* a_, const void*, void* out_, std::int64_t n) {
   using T = tile_t<D>;
   const T* a = static_cast<const T*>(a_);
   T* out = static_cast<T*>(out_);
+  for (std::int64_t k = 0; k < n; ++k) out[k] = Functor<Op, D>::apply(a[k], T{});
+}
+
+/// isnan / isinf / isfinite: one operand, a bool (byte 0/1) result.
+template <ElementwiseOp Op, class D>
+void classify_loop(const void* a_, const void*, void* out_, std::int64_t n) {
+  using T = tile_t<D>;
+  const T* a = static_cast<const T*>(a_);
+  std::uint8_t* out = static_cast<std::uint8_t*>(out_);
   for (std::int64_t k = 0; k < n; ++k) out[k] = Functor<Op, D>::apply(a[k], T{});
 }
 
@@ -295,7 +426,19 @@ OpKernel kernel_for(ElementwiseOp op) {
     case ElementwiseOp::Greater: return binary_loop<ElementwiseOp::Greater, D>;
     case ElementwiseOp::GreaterEqual: return binary_loop<ElementwiseOp::GreaterEqual, D>;
     case ElementwiseOp::Absolute: return absolute_loop<D>;
+    case ElementwiseOp::Maximum: return binary_loop<ElementwiseOp::Maximum, D>;
+    case ElementwiseOp::Minimum: return binary_loop<ElementwiseOp::Minimum, D>;
+    case ElementwiseOp::IsNan: return classify_loop<ElementwiseOp::IsNan, D>;
+    case ElementwiseOp::IsInf: return classify_loop<ElementwiseOp::IsInf, D>;
+    case ElementwiseOp::IsFinite: return classify_loop<ElementwiseOp::IsFinite, D>;
     default: break;
+  }
+  if constexpr (!is_bool_v<D> && !is_complex<T>::value) {
+    switch (op) {
+      case ElementwiseOp::FloorDivide: return binary_loop<ElementwiseOp::FloorDivide, D>;
+      case ElementwiseOp::Remainder: return binary_loop<ElementwiseOp::Remainder, D>;
+      default: break;
+    }
   }
   if constexpr (!is_bool_v<D>) {
     switch (op) {

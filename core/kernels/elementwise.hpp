@@ -16,6 +16,9 @@ enum class ElementwiseOp : std::uint8_t {
   Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,  // comparisons (result bool)
   BitwiseAnd, BitwiseOr, BitwiseXor,      // binary, bool and integer dtypes only
   Invert,                                 // unary: ~ (logical not for bool)
+  Maximum, Minimum,                       // binary, NaN-propagating
+  FloorDivide, Remainder,                 // binary: // and % with Python's (floor) semantics
+  IsNan, IsInf, IsFinite,                 // unary, result bool
 };
 
 /// \brief Return true for operations taking two operands.

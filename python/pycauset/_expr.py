@@ -97,11 +97,19 @@ def _import(x):
 
 
 def _check_power(base_dtype: str, exponent) -> None:
-    if not _is_scalar(exponent):
-        raise TypeError("pycauset supports power with a scalar exponent only; use pycauset.to_numpy(...) first "
-                        "for an array exponent")
-    value = np.asarray(exponent)
-    if value.dtype.kind in "biu" and np.dtype(base_dtype).kind in "biu" and value < 0:
+    """NumPy refuses negative integer powers of integers; an array exponent is checked by its minimum."""
+    if base_dtype is None:  # a Python scalar base: its dtype follows the exponent
+        return
+    if _is_scalar(exponent):
+        value = np.asarray(exponent)
+        negative = value.dtype.kind in "biu" and value < 0
+    else:
+        from ._reductions import min as minimum
+
+        exponent_kind = np.dtype(_dtype_of(exponent)).kind
+        negative = exponent_kind in "iu" and getattr(exponent, "size", 1) > 0 and minimum(exponent) < 0
+        value = np.zeros((), dtype=_dtype_of(exponent))
+    if negative and value.dtype.kind in "biu" and np.dtype(base_dtype).kind in "biu":
         raise ValueError("Integers to negative integer powers are not allowed.")
 
 

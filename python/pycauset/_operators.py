@@ -76,6 +76,10 @@ class ArithmeticMixin:
     __isub__ = _in_place("subtract")
     __imul__ = _in_place("multiply")
     __itruediv__ = _in_place("true_divide")
+    __floordiv__, __rfloordiv__ = _binary("floor_divide")
+    __mod__, __rmod__ = _binary("remainder")
+    __ifloordiv__ = _in_place("floor_divide")
+    __imod__ = _in_place("remainder")
     __and__, __rand__ = _binary("bitwise_and")
     __or__, __ror__ = _binary("bitwise_or")
     __xor__, __rxor__ = _binary("bitwise_xor")
@@ -97,6 +101,12 @@ class ArithmeticMixin:
         if type(exponent) is int and exponent == 2 and self.dtype_name != "bool":
             return _apply("multiply", self, self)  # x*x: NumPy's fast square, exactly the same values
         return _apply("power", self, exponent)
+
+    def __rpow__(self, base):
+        """Lazy elementwise ``base ** self`` (a scalar or array base, NumPy's promotion)."""
+        if _foreign(base):
+            return NotImplemented
+        return _apply("power", base, self)
 
     def __neg__(self):
         return _apply("negative", self)

@@ -13,8 +13,24 @@ _UFUNCS = {
     np.negative: "negative", np.positive: "positive", np.absolute: "absolute", np.sqrt: "sqrt",
     np.exp: "exp", np.log: "log", np.sin: "sin", np.cos: "cos", np.power: "power", np.matmul: "matmul",
     np.bitwise_and: "bitwise_and", np.bitwise_or: "bitwise_or", np.bitwise_xor: "bitwise_xor",
-    np.invert: "invert",
+    np.invert: "invert", np.equal: "equal", np.not_equal: "not_equal", np.less: "less", np.less_equal: "less_equal",
+    np.greater: "greater", np.greater_equal: "greater_equal", np.maximum: "maximum", np.minimum: "minimum",
+    np.floor_divide: "floor_divide", np.remainder: "remainder", np.isnan: "isnan", np.isinf: "isinf",
+    np.isfinite: "isfinite", np.logical_and: "logical_and", np.logical_or: "logical_or",
+    np.logical_xor: "logical_xor", np.logical_not: "logical_not",
 }
+
+# logical_* are the bitwise operations of the operands' truth values (``x != 0`` unless already bool).
+_LOGICAL = {"logical_and": "bitwise_and", "logical_or": "bitwise_or", "logical_xor": "bitwise_xor"}
+
+
+def _truth(x):
+    from ._expr import apply
+
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(x).dtype
+    return x if np.dtype(dtype) == np.bool_ else apply("not_equal", x, 0)
 
 
 def _unsupported(name: str, what: str):
@@ -126,13 +142,13 @@ class ProtocolMixin:
         if kwargs.get("dtype") is not None:
             return NotImplemented
         if name == "power":
-            from ._expr import _is_scalar
-
-            if not _is_scalar(inputs[1]):
-                return NotImplemented
             return inputs[0] ** inputs[1] if inputs[0] is self else _apply_power(*inputs)
         from ._expr import apply
 
+        if name in _LOGICAL:
+            return apply(_LOGICAL[name], *(_truth(x) for x in inputs))
+        if name == "logical_not":
+            return apply("invert", _truth(inputs[0]))
         return apply(name, *inputs)
 
     def __array_function__(self, func, types, args, kwargs):
