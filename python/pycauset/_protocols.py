@@ -1,8 +1,11 @@
-"""NumPy override protocols (NEP 13 ``__array_ufunc__``, NEP 18 ``__array_function__``), allowlists only.
+"""NumPy override protocols (NEP 13 ``__array_ufunc__``, NEP 18 ``__array_function__``): an allowlist, then NumPy.
 
 Allowlisted ufuncs build lazy pycauset expressions (``matmul`` runs pycauset's matmul); allowlisted
-functions run pycauset's own implementations. Anything else returns ``NotImplemented``, so NumPy raises
-``TypeError``: convert explicitly with ``pycauset.to_numpy(obj)`` to use the rest of NumPy.
+functions run pycauset's own implementations. Everything else -- other functions and ufuncs, ufunc methods
+(``reduce``, ``accumulate``, ...), arguments pycauset does not implement -- runs NumPy's own implementation
+on the operands converted with ``pycauset.to_numpy``, so the export guard decides: small objects pass
+whatever their placement, large file-backed ones raise ``ExportGuardError`` naming the NumPy function and the
+way out. A NumPy call never fails with NumPy's generic "no implementation found".
 """
 from __future__ import annotations
 
@@ -33,8 +36,69 @@ def _truth(x):
     return x if np.dtype(dtype) == np.bool_ else apply("not_equal", x, 0)
 
 
+class _UseNumPy(Exception):
+    """Raised by an allowlisted handler for an argument it does not implement: NumPy's own code runs instead."""
+
+
 def _unsupported(name: str, what: str):
-    raise TypeError(f"pycauset's {name} does not support {what}; use pycauset.to_numpy(...) and NumPy instead")
+    raise _UseNumPy(f"{name}: {what}")
+
+
+def _is_pycauset(x) -> bool:
+    from ._array import _ArrayBase
+
+    return isinstance(x, _ArrayBase) or getattr(x, "_is_pycauset_expression", False)
+
+
+def _as_numpy(x, name: str):
+    """``x`` with every pycauset object inside it (lists, tuples, dicts too) exported through the guard."""
+    if _is_pycauset(x):
+        from ._interop import ExportGuardError, to_numpy
+
+        try:
+            return to_numpy(x)
+        except ExportGuardError as error:
+            raise ExportGuardError(
+                f"numpy.{name} has no pycauset implementation for these arguments, so it needs its operands as "
+                f"NumPy arrays, and the export guard refused one: {error} Pass pycauset.to_numpy(x, "
+                f"allow_huge=True) explicitly to copy it into RAM, or use a pycauset equivalent.") from None
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_numpy(v, name) for v in x)
+    if isinstance(x, dict):
+        return {k: _as_numpy(v, name) for k, v in x.items()}
+    return x
+
+
+def _numpy_function(func, args, kwargs):
+    """Run NumPy's implementation of ``func`` on exported operands; the result is NumPy's."""
+    name = getattr(func, "__name__", str(func))
+    out = kwargs.get("out")
+    if out is not None and any(_is_pycauset(o) for o in (out if isinstance(out, tuple) else (out,))):
+        from ._dtypes import _core
+
+        raise _core.PyCausetTypeError(
+            f"numpy.{name} runs NumPy's implementation here, which cannot write into a pycauset object: "
+            "call it without out= and assign the result (M[...] = result)")
+    return func(*_as_numpy(args, name), **_as_numpy(kwargs, name))
+
+
+def _numpy_ufunc(ufunc, method, inputs, kwargs):
+    """Run NumPy's ufunc (any method) on exported operands; a pycauset ``out`` receives the result."""
+    name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+    out = kwargs.pop("out", None)
+    outs = out if isinstance(out, tuple) else (out,) if out is not None else ()
+    ours = [o for o in outs if _is_pycauset(o)]
+    if ours and len(ours) != len(outs):
+        raise TypeError(f"numpy.{name}: out= mixes pycauset objects and NumPy arrays; use one kind")
+    if outs and not ours:
+        kwargs["out"] = out
+    result = getattr(ufunc, method)(*_as_numpy(inputs, name), **_as_numpy(kwargs, name))
+    if not ours:
+        return result
+    results = result if isinstance(result, tuple) else (result,)
+    for target, value in zip(ours, results):
+        target[...] = value
+    return ours[0] if len(ours) == 1 else tuple(ours)
 
 
 _NEUTRAL = (None, False, np._NoValue)
@@ -127,20 +191,20 @@ class ProtocolMixin:
     """NEP 13 / NEP 18 hooks shared by Matrix, Vector and Expression (allowlists only)."""
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if any(_foreign_array(x) for x in inputs + tuple(_outputs(kwargs))):
+            return NotImplemented  # another array library (dask, ...) may know what to do
         name = _UFUNCS.get(ufunc)
-        if name is None or method != "__call__":
-            return NotImplemented
-        if kwargs.get("out") is not None or any(k not in ("out", "dtype", "casting") for k in kwargs):
-            return NotImplemented
-        if kwargs.get("casting", "same_kind") != "same_kind":
-            return NotImplemented
+        ours = (name is not None and method == "__call__" and kwargs.get("out") is None
+                and all(k in ("out", "dtype", "casting") for k in kwargs)
+                and kwargs.get("casting", "same_kind") == "same_kind"
+                and (kwargs.get("dtype") is None or name == "matmul"))
+        if not ours:
+            return _numpy_ufunc(ufunc, method, inputs, dict(kwargs))
         if name == "matmul":
             from ._matmul import matmul
 
             # np.matmul(a, b, dtype=t): for bool operands and an integer t, the counts (SPEC: bit matrices).
             return matmul(*inputs, dtype=kwargs.get("dtype"))
-        if kwargs.get("dtype") is not None:
-            return NotImplemented
         if name == "power":
             return inputs[0] ** inputs[1] if inputs[0] is self else _apply_power(*inputs)
         from ._expr import apply
@@ -152,10 +216,26 @@ class ProtocolMixin:
         return apply(name, *inputs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if not all(_is_ours(t) for t in types):
+            return NotImplemented  # another array library (dask, ...) may know what to do
         handler = _FUNCTIONS.get(func)
-        if handler is None or not all(_is_ours(t) for t in types):
-            return NotImplemented
-        return handler(*args, **kwargs)
+        if handler is not None:
+            try:
+                return handler(*args, **kwargs)
+            except _UseNumPy:
+                pass  # an argument pycauset does not implement: NumPy's own implementation below
+        return _numpy_function(func, args, kwargs)
+
+
+def _outputs(kwargs):
+    out = kwargs.get("out")
+    return out if isinstance(out, tuple) else (out,) if out is not None else ()
+
+
+def _foreign_array(x) -> bool:
+    """An operand of another array library that overrides ufuncs itself (not NumPy, not pycauset)."""
+    return (hasattr(type(x), "__array_ufunc__") and not isinstance(x, (np.ndarray, np.generic))
+            and not _is_pycauset(x) and type(x).__array_ufunc__ is not None)
 
 
 def _apply_power(base, exponent):
