@@ -6,8 +6,9 @@ Usage::
                                               # then the expressions benchmark at its quick size (informational)
     python benchmarks/run_gates.py --quick    # smoke run (out-of-core gate at N=1024, 2 MiB)
 
-Each gate runs in its own process (the conversion gate pins NumPy's threads at import time); their JSON
-results go to benchmarks/results/. Exit status 0 only when every gate passes.
+Each gate runs in its own process (the conversion gate pins NumPy's threads at import time). Their JSON
+results go to build/benchmark-results/ (untracked: a CI run changes no tracked file), or to the tracked
+benchmarks/results/ with --record. Exit status 0 only when every gate passes.
 """
 from __future__ import annotations
 
@@ -54,14 +55,23 @@ def main(argv=None) -> int:
     mode.add_argument("--ci", action="store_true", help="CI size (default)")
     mode.add_argument("--quick", action="store_true", help="tiny smoke run")
     ap.add_argument("--only", help="comma-separated subset of conversion,ooc,expressions")
+    ap.add_argument("--record", action="store_true",
+                    help="write the results to benchmarks/results/ (tracked) instead of build/benchmark-results/")
     args = ap.parse_args(argv)
+    where = os.path.join(_HERE, "results") if args.record else os.path.join(_HERE, "..", "build", "benchmark-results")
+    os.makedirs(where, exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+
+    def out(name):
+        return ["--out", os.path.join(where, f"{name}{suffix}.json")]
+
     gates = {
         "conversion": [sys.executable, os.path.join(_HERE, "conversion_gate.py")]
-        + (["--reps", "3", "--warmup", "1", "--out", os.path.join(_HERE, "results", "conversion_gate_quick.json")]
-           if args.quick else []),
-        "ooc": [sys.executable, os.path.join(_HERE, "ooc_gate.py")] + (["--quick"] if args.quick else []),
+        + (["--reps", "3", "--warmup", "1"] if args.quick else []) + out("conversion_gate"),
+        "ooc": [sys.executable, os.path.join(_HERE, "ooc_gate.py")] + (["--quick"] if args.quick else [])
+        + out("ooc_gate"),
         # Informational (no pass line): fused chains vs NumPy at CI size; only a crash fails it.
-        "expressions": [sys.executable, os.path.join(_HERE, "expressions.py"), "--quick"],
+        "expressions": [sys.executable, os.path.join(_HERE, "expressions.py"), "--quick"] + out("expressions_quick"),
     }
     wanted = args.only.split(",") if args.only else list(gates)
     unknown = [g for g in wanted if g not in gates]
@@ -74,7 +84,7 @@ def main(argv=None) -> int:
         code = subprocess.call(gates[name])
         outcome[name] = (code, time.perf_counter() - t0)
         print(flush=True)
-    print("=== summary")
+    print(f"=== summary (results in {os.path.normpath(where)})")
     for name, (code, seconds) in outcome.items():
         print(f"{name:11} {'PASS' if code == 0 else f'FAIL (exit status {code})'}  ({seconds:.0f} s)")
     return 0 if all(code == 0 for code, _ in outcome.values()) else 1

@@ -2,17 +2,15 @@
 
 One pytest test per C++ test executable. The build needs a C++ compiler, CMake, Ninja, OpenBLAS headers
 (scipy-openblas32) and TBB headers (tbb-devel): the ``test`` extra installs all but the compiler. The
-build directory is kept between runs (under the system temp dir, keyed by the source path) so a rerun
+build directory is kept between runs (``build/cpp-tests`` in the checkout, which git ignores) so a rerun
 rebuilds only what changed; set ``PYCAUSET_CPP_BUILD_DIR`` to choose another place.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -75,8 +73,9 @@ def cpp_build() -> _Build:
     missing = [tool for tool, path in (("cmake", cmake), ("ninja", ninja)) if path is None]
     assert not missing, f"{', '.join(missing)} not found: install the test extra (pip install '.[test]')"
 
-    key = hashlib.sha1(str(REPO).encode()).hexdigest()[:12]
-    default = Path(tempfile.gettempdir()) / f"pycauset-cpp-tests-{key}"
+    # Inside the checkout's ignored build/ folder: a rerun rebuilds only what changed, and nothing is left
+    # behind in the system temp dir (the sanitizer build is several hundred MiB).
+    default = REPO / "build" / "cpp-tests"
     directory = Path(os.environ.get("PYCAUSET_CPP_BUILD_DIR", default))
     env = _clean_env()
     configure = [
