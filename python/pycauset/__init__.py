@@ -77,6 +77,9 @@ def __dir__():
     return sorted(__all__)
 
 
+# Pickling: RAM objects by value, saved files by reference (registered with copyreg; see _pickle.py).
+_importlib.import_module("._pickle", __name__).register()
+
 # Check the environment and sweep spill directories of dead processes now (ours is made at the first
 # spill), and remove ours at exit.
 _core.on_import()
