@@ -50,6 +50,8 @@ _LAZY = {
     "triu": ("._structure", "triu"),
     "tril": ("._structure", "tril"),
     "transitive_closure": ("._structure", "transitive_closure"),
+    "to_dask": ("._dask", "to_dask"),
+    "from_dask": ("._dask", "from_dask"),
     "any": ("._reductions", "any"),
     "all": ("._reductions", "all"),
 }
