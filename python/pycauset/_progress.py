@@ -36,8 +36,10 @@ class ProgressBar:
         Units of work per counted step (matmul counts multiply-adds, 2 FLOP each).
     stream : file-like, optional
         Where to draw; ``sys.stderr`` by default.
-    interval : float
-        Minimum seconds between redraws (the final state is always drawn).
+    interval : float, optional
+        Minimum seconds between redraws (the final state is always drawn). Default: 0.2 s on a terminal; on
+        anything else (a log file, a pipe, a notebook's captured stream) 10 s, one whole line per report, so
+        that a long operation writes a few lines, not thousands of carriage returns.
 
     Notes
     -----
@@ -55,13 +57,15 @@ class ProgressBar:
     True
     """
 
-    def __init__(self, label: str, *, unit: str = "", scale: float = 1.0, stream=None, interval: float = 0.2,
+    def __init__(self, label: str, *, unit: str = "", scale: float = 1.0, stream=None, interval: float | None = None,
                  width: int = 30):
         self._label = label
         self._unit = unit
         self._scale = scale
         self._stream = sys.stderr if stream is None else stream
-        self._interval = interval
+        isatty = getattr(self._stream, "isatty", None)
+        self._terminal = bool(isatty()) if callable(isatty) else False
+        self._interval = interval if interval is not None else (0.2 if self._terminal else 10.0)
         self._width = width
         self._start = time.perf_counter()
         self._last_draw = -float("inf")
@@ -85,10 +89,13 @@ class ProgressBar:
             tail = f"ETA {_clock(elapsed * (total - done) / done)}"
         else:
             tail = "ETA --:--"
-        line = f"\r{self._label} [{bar}] {fraction * 100:5.1f}% {_scaled(rate)}{self._unit}/s {tail}"
-        self._stream.write(line)
+        line = f"{self._label} [{bar}] {fraction * 100:5.1f}% {_scaled(rate)}{self._unit}/s {tail}"
+        if self._terminal:
+            self._stream.write("\r" + line)  # redrawn in place
+            self._drawn = True
+        else:
+            self._stream.write(line + "\n")  # one complete line per report
         self._stream.flush()
-        self._drawn = True
         self._finished = final
 
     def close(self) -> None:

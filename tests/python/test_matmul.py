@@ -370,3 +370,17 @@ def test_a_result_that_would_fill_the_budget_goes_to_a_file_beside_file_operands
     small = pa[:100] @ pb  # 0.4 MB: RAM, with room to spare
     assert small.storage == "ram"
     assert_eq(small, a[:100] @ b)
+
+
+def test_progress_on_a_non_terminal_writes_whole_lines_at_most_every_10_seconds():
+    import io
+
+    from pycauset._progress import ProgressBar
+
+    out = io.StringIO()  # not a terminal
+    with ProgressBar("job", unit="B", stream=out) as bar:
+        for done in range(1, 101):
+            bar(done, 100)
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue()
+    assert len(lines) == 2 and "100.0%" in lines[-1]  # the first report and the final one, nothing between
