@@ -187,6 +187,14 @@ void register_array(py::module_& m) {
         }
         return Array(a.buffer(), a.dtype(), ndim, rows, cols, offset, row_stride, col_stride);
       })
+      .def("_component", [](const Array& a, int part) {
+        // The real (part 0) or imaginary (part 1) parts of a complex array as a strided view of the same
+        // buffer (NumPy's .real/.imag): in units of the real type, every offset and stride doubles.
+        DType real = real_dtype(a.dtype());
+        if (real == a.dtype()) throw TypeError("_component needs a complex array, got " + std::string(dtype_name(a.dtype())));
+        return Array(a.buffer(), real, a.ndim(), a.rows(), a.cols(), 2 * a.offset() + part, 2 * a.row_stride(),
+                     2 * a.col_stride());
+      })
       .def_property_readonly("_offset", &Array::offset)
       .def_property_readonly("_row_stride", &Array::row_stride)
       .def_property_readonly("_col_stride", &Array::col_stride)

@@ -51,9 +51,10 @@ def _normalize_index(index, size: int, axis: int) -> int:
     try:
         i = operator.index(index)
     except TypeError:
-        raise IndexError(_FANCY_INDEX_HINT) from None
+        raise _core.PyCausetIndexError(_FANCY_INDEX_HINT) from None
     if not -size <= i < size:
-        raise IndexError(f"index {i} is out of bounds for axis {axis} with size {size}")
+        where = f"axis {axis}" if axis is not None else "an array"
+        raise _core.PyCausetIndexError(f"index {i} is out of bounds for {where} with size {size}")
     return i + size if i < 0 else i
 
 
@@ -121,6 +122,185 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         """Return a copy converted to ``dtype`` (NumPy's unsafe casting, as ``ndarray.astype``)."""
         return _wrap(self._copy_as(normalize_dtype(dtype)))
 
+    # ------------------------------------------------------------------ NumPy's everyday methods
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element as NumPy reports them (``bool`` is 1, although stored as 1 bit)."""
+        return self.dtype.itemsize
+
+    @property
+    def real(self):
+        """The real part: a strided view of a complex array (writable, as NumPy's), else the array itself.
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> z = pycauset.vector([1 + 2j, 3 - 4j])
+        >>> z.real.tolist()
+        [1.0, 3.0]
+        """
+        if self.dtype.kind != "c":
+            return self
+        return _wrap(self._component(0))
+
+    @property
+    def imag(self):
+        """The imaginary part: a strided view of a complex array, else a new array of zeros (as NumPy)."""
+        if self.dtype.kind != "c":
+            from ._creation import zeros
+
+            return zeros(self.shape, dtype=self.dtype)
+        return _wrap(self._component(1))
+
+    def conj(self):
+        """Return the complex conjugate (a copy; for real dtypes a plain copy, as ``ndarray.conj``).
+
+        The imaginary parts of the copy are negated in place, one streamed pass, so ``-0.0`` is exact.
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> pycauset.vector([1 + 2j]).conj().tolist()
+        [(1-2j)]
+        """
+        out = self.copy()
+        if self.dtype.kind == "c":
+            imaginary = out.imag
+            imaginary *= -1
+        return out
+
+    conjugate = conj
+
+    def tolist(self):
+        """Return the elements as nested Python lists of Python scalars, as ``ndarray.tolist``.
+
+        The array is exported through :func:`pycauset.to_numpy`, so the export guard refuses a large
+        file-backed array (``ExportGuardError``); export a slice, or use ``to_numpy(..., allow_huge=True)``.
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> pycauset.matrix([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
+        return _interop.to_numpy(self).tolist()
+
+    def fill(self, value):
+        """Set every element to ``value`` (cast to the dtype as ``ndarray.fill`` does), in place.
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> v = pycauset.zeros(3, dtype="int32")
+        >>> v.fill(7)
+        >>> v.tolist()
+        [7, 7, 7]
+        """
+        self._fill_raw(np.array(value).astype(self.dtype).tobytes())
+
+    def item(self, *args):
+        """Return one element as a Python scalar, as ``ndarray.item``.
+
+        ``item()`` needs a one-element array; ``item(k)`` takes a flat (row-major) index, ``item(i, j)`` a
+        matrix position.
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> pycauset.matrix([[1, 2], [3, 4]]).item(3)
+        4
+        """
+        if not args:
+            if self.size != 1:
+                raise _core.PyCausetValueError(
+                    f"can only convert an array of size 1 to a Python scalar (got size {self.size}); "
+                    "pass an index, a.item(k) or a.item(i, j)")
+            return self[(0,) * self.ndim].item()
+        if len(args) == 1 and isinstance(args[0], tuple):
+            args = args[0]
+        if len(args) == 1:
+            k = _normalize_index(args[0], self.size, None)
+            position = divmod(k, self.shape[1]) if self.ndim == 2 else (k,)
+            return self[position].item()
+        if len(args) != self.ndim:
+            raise _core.PyCausetValueError(f"incorrect number of indices for array: expected {self.ndim}, got {len(args)}")
+        return self[tuple(args)].item()
+
+    def diagonal(self, offset=0):
+        """Return the diagonal ``offset`` (above the main one if positive) as a Vector view (O(1)).
+
+        Unlike NumPy's read-only diagonal, the view is writable: ``M.diagonal()[:] = 1`` sets it.
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> pycauset.matrix([[1, 2], [3, 4]]).diagonal().tolist()
+        [1, 4]
+        """
+        if self.ndim != 2:
+            raise _core.PyCausetValueError(
+                f"diagonal needs a 2-D matrix, got an array of dimension {self.ndim}; use pycauset.diag(v) to build one")
+        offset = operator.index(offset)
+        rows, cols = self.shape
+        first_row, first_col = (0, offset) if offset >= 0 else (-offset, 0)
+        length = max(0, min(rows - first_row, cols - first_col))
+        if length == 0:
+            return _wrap(_core.zeros(self.dtype_name, 1, 1, 0))
+        start = self._offset + first_row * self._row_stride + first_col * self._col_stride
+        step = self._row_stride + self._col_stride
+        return _wrap(self._view(1, 1, length, start, length * step, step))
+
+    def _flat_step(self):
+        """The element step of this array's row-major order in its buffer, or None if that order is not a
+        single arithmetic progression (then a reshape must copy)."""
+        rows, cols = (1, self.shape[0]) if self.ndim == 1 else self.shape
+        if cols == 1:
+            return self._row_stride if rows > 1 else 1
+        if rows == 1 or self._row_stride == cols * self._col_stride:
+            return self._col_stride
+        return None
+
+    def reshape(self, *shape):
+        """Return the same elements (row-major order) with a new rank-1 or rank-2 ``shape``; one entry may be -1.
+
+        The result is a view where the layout allows it (contiguous arrays, vectors, single rows and
+        columns), else a copy placed by the memory budget (streamed for file-backed arrays).
+
+        Examples
+        --------
+        >>> import pycauset
+        >>> pycauset.vector([1, 2, 3, 4, 5, 6]).reshape(2, -1).tolist()
+        [[1, 2, 3], [4, 5, 6]]
+        """
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        dims = [operator.index(d) for d in shape]
+        if len(dims) not in (1, 2):
+            raise _core.PyCausetValueError(
+                f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) shapes only; reshape got rank {len(dims)}")
+        if dims.count(-1) > 1 or any(d < -1 for d in dims):
+            raise _core.PyCausetValueError(f"can only specify one unknown dimension (-1) and no other negative one; got {tuple(dims)}")
+        if -1 in dims:
+            known = int(np.prod([d for d in dims if d != -1]))
+            if known == 0 or self.size % known:
+                raise _core.PyCausetValueError(f"cannot reshape array of size {self.size} into shape {tuple(dims)}")
+            dims[dims.index(-1)] = self.size // known
+        if int(np.prod(dims)) != self.size:
+            raise _core.PyCausetValueError(f"cannot reshape array of size {self.size} into shape {tuple(dims)}")
+        rows, cols = (1, dims[0]) if len(dims) == 1 else dims
+        step = self._flat_step()
+        source = self
+        if step is None:
+            source = self.copy()
+            step = 1
+        if self.size == 0:
+            return _wrap(_core.zeros(self.dtype_name, len(dims), rows, cols))
+        return _wrap(source._view(len(dims), rows, cols, source._offset, cols * step, step))
+
+    def ravel(self):
+        """Return the elements as a Vector in row-major order: a view where the layout allows, else a copy."""
+        return self.reshape(-1)
+
     # ------------------------------------------------------------------ NumPy export
     def __array__(self, dtype=None, copy=None):
         return _interop.array_protocol(self, dtype, copy)
@@ -143,7 +323,7 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         array([144], dtype=uint8)
         """
         if self.dtype_name != "bool":
-            raise TypeError(f"packbits() needs a bool array, got dtype {self.dtype_name}")
+            raise _core.PyCausetTypeError(f"packbits() needs a bool array, got dtype {self.dtype_name}")
         source = self if self._is_contiguous else self.copy()
         return _core.PackedBits(source)
 
@@ -159,7 +339,7 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         is_element, target = self._resolve(key)
         if is_element:
             if np.ndim(value) != 0 or _is_pycauset(value):
-                raise ValueError("setting an array element with a sequence: the target is a single element")
+                raise _core.PyCausetValueError("setting an array element with a sequence: the target is a single element")
             self._set_raw(target[0], target[1], np.array(value, dtype=self.dtype).tobytes())
             return
         _interop.assign(_wrap(target), value)
@@ -195,7 +375,7 @@ class Matrix(_ArrayBase):
         if any(k is Ellipsis for k in key):
             key = tuple(slice(None) if k is Ellipsis else k for k in key)
         if len(key) > 2:
-            raise IndexError(f"too many indices for matrix: matrix is 2-dimensional, but {len(key)} were indexed")
+            raise _core.PyCausetIndexError(f"too many indices for matrix: matrix is 2-dimensional, but {len(key)} were indexed")
         if len(key) == 1:
             key = (key[0], slice(None))
         rows, cols = self.shape
@@ -233,7 +413,7 @@ class Vector(_ArrayBase):
     def _resolve(self, key):
         if isinstance(key, tuple):
             if len(key) != 1:
-                raise IndexError(f"too many indices for vector: vector is 1-dimensional, but {len(key)} were indexed")
+                raise _core.PyCausetIndexError(f"too many indices for vector: vector is 1-dimensional, but {len(key)} were indexed")
             key = key[0]
         if key is Ellipsis:
             key = slice(None)
