@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -125,3 +126,46 @@ def test_a_corrupt_container_is_detected(tmp_path):
     (path / "causet.json").write_text("{not json")
     with pytest.raises(ValueError, match="not valid JSON"):
         pycauset.load(path)
+
+
+_KILLED_SAVER = """
+import sys
+import pycauset
+from pycauset import causet
+cs = causet.sprinkle(causet.MinkowskiDiamond(3), n=3000, seed=8)
+print("ready", flush=True)
+while True:
+    pycauset.save(cs, sys.argv[1])
+"""
+
+
+def test_sigkill_at_random_moments_leaves_the_old_or_the_new_causal_set(tmp_path):
+    # Whatever moment a saving process dies, the target loads as the old causal set or the complete new one
+    # (checksums verified), and the next save there removes the temporary directory the dead writer left.
+    import random
+
+    target = tmp_path / "c.causet"
+    old = causet.sprinkle(causet.MinkowskiDiamond(2), n=50, seed=1)
+    new = causet.sprinkle(causet.MinkowskiDiamond(3), n=3000, seed=8)
+    pycauset.save(old, target)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    rng = random.Random(5)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(6):
+        child = subprocess.Popen([sys.executable, "-c", _KILLED_SAVER, str(target)], env=env, stdout=subprocess.PIPE,
+                                 text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.05))  # one save of the 1.1 MB causal set takes a few ms
+        child.kill()
+        child.communicate()
+        loaded = pycauset.load(target, verify=True)
+        if loaded.n == old.n:
+            assert_same_causal_set(loaded, old)
+            outcomes["old"] += 1
+        else:
+            assert_same_causal_set(loaded, new)
+            outcomes["new"] += 1
+            pycauset.save(old, target)
+    assert outcomes["old"] + outcomes["new"] == 6
+    pycauset.save(old, target)
+    assert sorted(os.listdir(tmp_path)) == ["c.causet"]

@@ -10,9 +10,10 @@ Layout of ``path`` (a directory; ``.causet`` is the conventional extension)::
     order.pycauset       the int64 permutation into natural order (when known)
 
 Each container keeps its own guarantees (checksummed header, page-aligned payload mapped read-only on load).
-The whole directory is written under a temporary name beside ``path`` and then swapped in with one
-``renameat2(RENAME_EXCHANGE)`` (or a plain rename when ``path`` does not exist yet), so a crash leaves
-either the previous causal set or the new one, never a mixture.
+The whole directory is written under a temporary name beside ``path`` (``.<name>.saving-<pid>-<random>``) and
+then swapped in with one ``renameat2(RENAME_EXCHANGE)`` (or a plain rename when ``path`` does not exist yet),
+so a crash leaves either the previous causal set or the new one, never a mixture; the next save there removes
+the temporary directories of writers that died.
 """
 from __future__ import annotations
 
@@ -72,6 +73,29 @@ def _exchange(a: str, b: str) -> bool:
     raise OSError(code, f"cannot replace {os.fsdecode(b)!r}: {os.strerror(code)}", os.fsdecode(b))
 
 
+def _staging_prefix(name: bytes, pid: int) -> bytes:
+    """Prefix of the temporary directories a process `pid` writes a causal set `name` under."""
+    return b"." + name + b".saving-" + str(pid).encode() + b"-"
+
+
+def _sweep_dead_writers(parent: bytes, name: bytes) -> None:
+    """Remove temporary directories left beside `name` by saving processes that died (SIGKILL, power loss)."""
+    marker = b"." + name + b".saving-"
+    for entry in os.listdir(parent):
+        if not entry.startswith(marker):
+            continue
+        pid_text = entry[len(marker):].split(b"-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # the writer is alive (or the pid was reused): leave it
+        except ProcessLookupError:
+            _remove(os.path.join(parent, entry))
+        except PermissionError:
+            continue  # alive, owned by someone else
+
+
 def _remove(path: str) -> None:
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
@@ -94,7 +118,8 @@ def save_causal_set(cs: CausalSet, path) -> None:
         raise CausetValueError(f"{os.fsdecode(path)!r} is a directory that is not a saved causal set; refusing to "
                                f"replace it")
     parent, name = os.path.split(path)
-    staging = tempfile.mkdtemp(prefix=b"." + name + b".saving-", dir=parent)
+    _sweep_dead_writers(parent, name)
+    staging = tempfile.mkdtemp(prefix=_staging_prefix(name, os.getpid()), dir=parent)
     try:
         _core._save(cs.causal, os.path.join(staging, _CAUSAL))
         if cs.coordinates is not None:
