@@ -54,6 +54,10 @@ _LAZY = {
     "from_dask": ("._dask", "from_dask"),
     "any": ("._reductions", "any"),
     "all": ("._reductions", "all"),
+    "argmin": ("._reductions", "argmin"),
+    "argmax": ("._reductions", "argmax"),
+    "std": ("._reductions", "std"),
+    "var": ("._reductions", "var"),
 }
 
 __all__ = [

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._dtypes import _core
+
 
 def _apply(op, *operands):
     from ._expr import apply
@@ -45,7 +47,7 @@ def _in_place(op):
         expression = _apply(op, self, other)
         if not np.can_cast(expression.dtype, self.dtype, "same_kind"):
             ufunc = "true_divide" if op == "true_divide" else op
-            raise TypeError(f"Cannot cast ufunc '{ufunc}' output from dtype('{expression.dtype}') to "
+            raise _core.PyCausetTypeError(f"Cannot cast ufunc '{ufunc}' output from dtype('{expression.dtype}') to "
                             f"dtype('{self.dtype}') with casting rule 'same_kind'")
         expression._node._assign_to(self)
         return self
@@ -132,41 +134,65 @@ class ArithmeticMixin:
         return matmul(other, self)
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, axis=None):
+    def sum(self, axis=None, dtype=None, keepdims=False):
         """Sum of the elements (``axis`` None, 0 or 1), fused with the expression; see ``pycauset.sum``."""
         from ._reductions import sum as reduce_sum
 
-        return reduce_sum(self, axis=axis)
+        return reduce_sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def mean(self, axis=None):
+    def mean(self, axis=None, dtype=None, keepdims=False):
         """Mean of the elements (``axis`` None, 0 or 1); see ``pycauset.mean``."""
         from ._reductions import mean
 
-        return mean(self, axis=axis)
+        return mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def min(self, axis=None):
+    def min(self, axis=None, keepdims=False):
         """Minimum (``axis`` None, 0 or 1), NaN-propagating; see ``pycauset.min``."""
         from ._reductions import min as reduce_min
 
-        return reduce_min(self, axis=axis)
+        return reduce_min(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None):
+    def max(self, axis=None, keepdims=False):
         """Maximum (``axis`` None, 0 or 1), NaN-propagating; see ``pycauset.max``."""
         from ._reductions import max as reduce_max
 
-        return reduce_max(self, axis=axis)
+        return reduce_max(self, axis=axis, keepdims=keepdims)
 
-    def any(self, axis=None):
+    def argmin(self, axis=None, keepdims=False):
+        """Index of the first minimum (a NaN counts as the minimum); see ``pycauset.argmin``."""
+        from ._reductions import argmin
+
+        return argmin(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        """Index of the first maximum (a NaN counts as the maximum); see ``pycauset.argmax``."""
+        from ._reductions import argmax
+
+        return argmax(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, dtype=None, ddof=0, keepdims=False):
+        """Variance (two fused passes); see ``pycauset.var``."""
+        from ._reductions import var
+
+        return var(self, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, dtype=None, ddof=0, keepdims=False):
+        """Standard deviation (two fused passes); see ``pycauset.std``."""
+        from ._reductions import std
+
+        return std(self, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
         """Whether any element is true (``axis`` None, 0 or 1); see ``pycauset.any``."""
         from ._reductions import any as reduce_any
 
-        return reduce_any(self, axis=axis)
+        return reduce_any(self, axis=axis, keepdims=keepdims)
 
-    def all(self, axis=None):
+    def all(self, axis=None, keepdims=False):
         """Whether every element is true (``axis`` None, 0 or 1); see ``pycauset.all``."""
         from ._reductions import all as reduce_all
 
-        return reduce_all(self, axis=axis)
+        return reduce_all(self, axis=axis, keepdims=keepdims)
 
     def norm(self, axis=None):
         """Frobenius norm (matrices) or 2-norm (vectors), or 2-norms along ``axis``; see ``pycauset.norm``."""
