@@ -17,6 +17,9 @@ namespace pycauset::bindings {
 /// \brief Return whether exporting `nbytes` is within set_export_max_bytes (None: always).
 bool export_allowed(std::uint64_t nbytes);
 
+/// \brief Return the limit set by set_export_max_bytes in bytes, or -1 when there is none.
+std::int64_t export_max_bytes();
+
 /// \brief Fill a Py_buffer for `array` (read-only, zero-copy). allow_file admits read-only mapped files.
 int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int flags, bool allow_file);
 

@@ -6,6 +6,7 @@
 #include "bindings/bindings.hpp"
 #include "bindings/export_limits.hpp"
 #include "core/array.hpp"
+#include "core/governor.hpp"
 #include "storage/ram_buffer.hpp"
 
 namespace py = pybind11;
@@ -35,7 +36,8 @@ StridedRegion region_of_ndarray(const py::array& a, DType dtype, bool byteswappe
   return r;
 }
 
-/// A read-only zero-copy export of a file mapped read-only (to_numpy(copy=False) of a loaded file).
+/// A read-only zero-copy export that the facade has already passed through the export guard: of a RAM
+/// buffer, or of a file mapped read-only (to_numpy(copy=False) of a loaded file). No limit is checked here.
 struct MappedView {
   Array array;
 };
@@ -93,6 +95,8 @@ std::atomic<std::int64_t> g_export_max{-1};
 
 }  // namespace
 
+std::int64_t export_max_bytes() { return g_export_max.load(); }
+
 bool export_allowed(std::uint64_t nbytes) {
   std::int64_t limit = g_export_max.load();
   return limit < 0 || nbytes <= static_cast<std::uint64_t>(limit);
@@ -138,6 +142,8 @@ void register_numpy_bridge(py::module_& m) {
     if (v < 0) return std::nullopt;
     return v;
   });
+  m.def("small_export_allowance", []() { return MemoryGovernor::instance().small_object_bytes(); },
+        "Return min(64 MiB, budget / 4): file-backed objects up to this size export without allow_huge.");
 
   py::class_<OwnedCopy>(m, "OwnedCopy", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
                           heap_type->ht_type.tp_as_buffer = &heap_type->as_buffer;

@@ -66,7 +66,11 @@ int fill_buffer_view(const Array& array, PyObject* owner, Py_buffer* view, int f
   }
   if (!allow_file && !export_allowed(array.nbytes())) {
     array.buffer()->remove_export();
-    PyErr_SetString(PyExc_BufferError, "export exceeds pycauset.set_export_max_bytes limit");
+    PyErr_Format(PyExc_BufferError,
+                 "a buffer export of %llu bytes exceeds the export limit of %lld bytes set by "
+                 "pycauset.set_export_max_bytes; raise the limit, or pass allow_huge=True, as in "
+                 "pycauset.to_numpy(obj, copy=False, allow_huge=True)",
+                 static_cast<unsigned long long>(array.nbytes()), static_cast<long long>(export_max_bytes()));
     return -1;
   }
   auto* hold = new ExportHold{array.buffer(), store, {}, {}};

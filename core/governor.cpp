@@ -24,6 +24,7 @@ namespace {
 constexpr std::uint64_t kUnlimited = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kMinimumTileBudget = 512 * 1024;
 constexpr std::uint64_t kWorthSpilling = 64 * 1024;  ///< smaller buffers spill only as a last resort
+constexpr std::uint64_t kSmallObjectCap = 64ull << 20;  ///< small_object_bytes() never exceeds 64 MiB
 
 std::uint64_t read_meminfo_available() {
   std::ifstream in("/proc/meminfo");
@@ -318,6 +319,10 @@ std::uint64_t MemoryGovernor::limit() const {
 std::uint64_t MemoryGovernor::make_room(std::uint64_t needed) {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   return impl_->make_room(needed);
+}
+
+std::uint64_t MemoryGovernor::small_object_bytes() const {
+  return std::min<std::uint64_t>(kSmallObjectCap, limit() / 4);
 }
 
 bool MemoryGovernor::fits_in_ram(std::uint64_t nbytes) const {

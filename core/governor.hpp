@@ -55,6 +55,12 @@ class MemoryGovernor {
   void set_limit(std::optional<std::uint64_t> bytes);
   std::uint64_t limit() const;
 
+  /// \brief Return the small-object allowance: min(64 MiB, budget / 4).
+  ///
+  /// Kernels keep results of at most this size in RAM while the budget has room for them, and the
+  /// export guard copies file-backed objects of at most this size into NumPy without an opt-in.
+  std::uint64_t small_object_bytes() const;
+
   /// \brief Return the default budget: half of min(MemAvailable, cgroup limit - cgroup usage).
   static std::uint64_t default_limit();
 

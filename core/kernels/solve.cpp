@@ -119,6 +119,10 @@ Array solve(const Array& a, const Array& b, LinalgMethod method, const ProgressF
   const std::int64_t k = b2.cols();
   Array x = b.ndim() == 1 ? Array::zeros(dt, 1, 1, n) : Array::zeros(dt, 2, n, k);
   if (n == 0 || k == 0) return x;
+  // A small result placed in RAM stays there: unpinned, the factorisation's tile requests would spill it
+  // (it is the least recently used buffer), and the caller would get a file for a few kilobytes.
+  Buffer::Lease keep_small_x;
+  if (!x.is_file() && x.nbytes() <= MemoryGovernor::instance().small_object_bytes()) keep_small_x = Buffer::lease(x.buffer());
   const Array x2 = b.ndim() == 1 ? tiles::transpose_view(x) : x;
   const std::uint64_t direct_bytes = static_cast<std::uint64_t>(n) * (n + k) * itemsize(dt);
   const bool direct = use_direct_path(method, direct_bytes);

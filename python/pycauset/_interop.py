@@ -61,35 +61,53 @@ def _format_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-def _guard(obj, allow_huge: bool) -> None:
-    """Raise ExportGuardError when copying ``obj`` into RAM needs the explicit opt-in."""
-    if allow_huge:
-        return
-    what = f"{type(obj).__name__} of shape {obj.shape} and dtype {obj.dtype_name}, {_format_bytes(obj.nbytes)}"
-    if obj.storage == "file":
-        raise ExportGuardError(
-            f"refusing to export a file-backed {what} into RAM: file-backed objects may not fit in memory. "
-            "Pass allow_huge=True, as in pycauset.to_numpy(obj, allow_huge=True), to export anyway.")
+# The export guard, sized and not placed: copying a file-backed object into RAM needs allow_huge=True only
+# when the copy exceeds the small-export allowance, min(64 MiB, budget / 4), so rows, corners and small
+# results export freely wherever they live. np.asarray applies the same size rule even where it could map a
+# loaded file without copying: a large view is asked for explicitly, with to_numpy(obj, copy=False).
+# set_export_max_bytes caps every export (copies and views, RAM and files); allow_huge lifts both.
+
+def _describe(obj) -> str:
+    return f"{type(obj).__name__} of shape {obj.shape} and dtype {obj.dtype_name}, {_format_bytes(obj.nbytes)}"
+
+
+def _check_export_limit(obj, allow_huge: bool) -> None:
+    """Raise ExportGuardError when ``obj`` exceeds ``set_export_max_bytes`` (any export, view or copy)."""
     limit = _core.get_export_max_bytes()
-    if limit is not None and obj.nbytes > limit:
-        raise ExportGuardError(
-            f"refusing to export a {what}: it exceeds the export limit of {_format_bytes(limit)} set by "
-            "pycauset.set_export_max_bytes. Pass allow_huge=True, as in pycauset.to_numpy(obj, allow_huge=True), "
-            "or raise the limit.")
+    if allow_huge or limit is None or obj.nbytes <= limit:
+        return
+    raise ExportGuardError(
+        f"refusing to export a {_describe(obj)}: it exceeds the export limit of {_format_bytes(limit)} set by "
+        "pycauset.set_export_max_bytes. Pass allow_huge=True, as in pycauset.to_numpy(obj, allow_huge=True), "
+        "or raise the limit.")
 
 
-def _zero_copy_view(obj, *, respect_limit: bool):
-    """Return a read-only ndarray sharing ``obj``'s memory, or None when that is impossible."""
+def _check_file_export(obj, allow_huge: bool, action: str) -> None:
+    """Raise ExportGuardError when ``action`` would bring a file-backed ``obj`` above the allowance into RAM."""
+    if allow_huge or obj.storage != "file":
+        return
+    allowance = _core.small_export_allowance()
+    if obj.nbytes <= allowance:
+        return
+    ways_out = "pass allow_huge=True, as in pycauset.to_numpy(obj, allow_huge=True), to copy it anyway"
+    if obj._read_only_file:
+        ways_out += ", or take a read-only zero-copy view with pycauset.to_numpy(obj, copy=False)"
+    raise ExportGuardError(
+        f"refusing to {action} a file-backed {_describe(obj)}: it is larger than the small-export allowance of "
+        f"{_format_bytes(allowance)} (64 MiB or a quarter of the memory budget, whichever is less). "
+        f"To export it, {ways_out}.")
+
+
+def _zero_copy_view(obj):
+    """Return a read-only ndarray sharing ``obj``'s memory (already guarded), or None when impossible."""
     if obj.dtype_name == "bool" or obj.size == 0:
         return None
-    if obj.storage == "ram":
-        limit = _core.get_export_max_bytes()
-        if respect_limit and limit is not None and obj.nbytes > limit:
-            return None
-        return np.asarray(memoryview(obj))
-    if obj._read_only_file:
+    if obj.storage == "file" and not obj._read_only_file:
+        return None  # a writable spill file: the governor may rewrite or remove it, so never shared
+    try:
         return np.asarray(_core.MappedView(obj))
-    return None
+    except BufferError:
+        return None  # spilled between the check and the export: copy instead
 
 
 def _copy_out(obj, dtype) -> np.ndarray:
@@ -111,15 +129,17 @@ def to_numpy(obj, *, copy=True, allow_huge=False):
     obj : Matrix, Vector or expression
     copy : bool
         True (default): a new writable array. False: a read-only view sharing memory when that needs
-        no allocation (RAM-backed, or a file mapped read-only by ``load``); otherwise a ``UserWarning``
-        is emitted and a copy is returned.
+        no allocation (RAM-backed, or a file mapped read-only by ``load``, whatever its size); otherwise a
+        ``UserWarning`` is emitted and a copy is returned.
     allow_huge : bool
-        Opt in to copying file-backed objects, or objects above ``set_export_max_bytes``, into RAM.
+        Opt in to copying a file-backed object larger than the small-export allowance,
+        ``min(64 MiB, budget / 4)``, into RAM, and to exports above ``set_export_max_bytes``.
 
     Raises
     ------
     ExportGuardError
-        For file-backed objects or objects above the export limit without ``allow_huge=True``.
+        Without ``allow_huge=True``: for a copy of a file-backed object larger than the small-export
+        allowance, and for any export above ``set_export_max_bytes``.
 
     Examples
     --------
@@ -133,28 +153,33 @@ def to_numpy(obj, *, copy=True, allow_huge=False):
     obj = concrete(obj)
     if not isinstance(obj, _ArrayBase):
         raise TypeError(f"to_numpy() expects a pycauset Matrix, Vector or expression, got {type(obj).__name__}")
+    _check_export_limit(obj, allow_huge)
     if not copy:
-        view = _zero_copy_view(obj, respect_limit=not allow_huge)
+        view = _zero_copy_view(obj)
         if view is not None:
             return view
-        reason = ("bool data is bit-packed" if obj.dtype_name == "bool" else
-                  "it lives in a writable spill file" if obj.storage == "file" else "it exceeds the export limit")
+        reason = "bool data is bit-packed" if obj.dtype_name == "bool" else "it lives in a writable spill file"
         warnings.warn(f"to_numpy(copy=False) cannot share memory ({reason}); returning a copy", UserWarning, stacklevel=2)
-    _guard(obj, allow_huge)
+    _check_file_export(obj, allow_huge, "copy into RAM")
     return _copy_out(obj, None)
 
 
 def array_protocol(obj, dtype, copy):
-    """``__array__`` with NumPy 2 semantics (copy=None: share if possible; False: share or raise)."""
+    """``__array__`` with NumPy 2 semantics (copy=None: share if possible; False: share or raise).
+
+    Guarded before any view is considered: a file-backed object above the allowance raises even when a
+    loaded file could be mapped without copying (``to_numpy(obj, copy=False)`` is the explicit route).
+    """
+    _check_export_limit(obj, allow_huge=False)
+    _check_file_export(obj, allow_huge=False, action="export (np.asarray / np.array)")
     same_dtype = dtype is None or np.dtype(dtype) == obj.dtype
     if copy is not True and same_dtype:
-        view = _zero_copy_view(obj, respect_limit=True)
+        view = _zero_copy_view(obj)
         if view is not None:
             return view
     if copy is False:
         raise ValueError("Unable to avoid copy while creating an array as requested: this pycauset object cannot "
                          "be shared with NumPy without copying (bool is bit-packed; spill files are writable).")
-    _guard(obj, allow_huge=False)
     return _copy_out(obj, dtype)
 
 

@@ -127,15 +127,100 @@ def test_to_numpy_copy_false_warns_when_it_must_copy():
     assert not shared.flags.writeable
 
 
-def test_export_guard_for_file_backed_objects():
-    m = to_pycauset(np.arange(6.0).reshape(2, 3), "file")
-    assert issubclass(pycauset.ExportGuardError, MemoryError)
+# The export guard is sized, not placed: at a 1 MiB budget the small-export allowance is 256 KiB.
+ALLOWANCE_AT_1_MIB = 2**18
+
+
+def test_small_file_backed_objects_export_freely(budget):
+    budget(2**20)
+    data = np.arange(6.0).reshape(2, 3)
+    m = to_pycauset(data, "file")
     for export in (np.asarray, np.array, pycauset.to_numpy):
-        with pytest.raises(pycauset.ExportGuardError, match=r"48 bytes.*allow_huge=True"):
-            export(m)
-    assert_eq(pycauset.to_numpy(m, allow_huge=True), np.arange(6.0).reshape(2, 3))
-    with pytest.warns(UserWarning, match="spill file"):
-        pycauset.to_numpy(m, copy=False, allow_huge=True)
+        assert_eq(export(m), data)
+    big_data = np.arange(512 * 512.0).reshape(512, 512)  # 2 MiB, eight times the allowance
+    big = to_pycauset(big_data, "file")
+    assert_eq(np.asarray(big[7]), big_data[7])            # a row
+    assert_eq(np.asarray(big[:, 5]), big_data[:, 5])      # a column
+    assert_eq(np.array(big[-3:, -3:]), big_data[-3:, -3:])  # a corner
+    assert_eq(pycauset.to_numpy(big[100:228:2, ::2]), big_data[100:228:2, ::2])  # 128 KiB strided block
+
+
+def test_file_backed_copies_above_the_allowance_need_allow_huge(budget):
+    budget(2**20)
+    at_allowance = to_pycauset(np.ones((512, 64)), "file")  # exactly 256 KiB
+    assert at_allowance.nbytes == ALLOWANCE_AT_1_MIB
+    assert_eq(np.asarray(at_allowance), np.ones((512, 64)))
+    above = to_pycauset(np.ones((513, 64)), "file")  # one row more
+    assert issubclass(pycauset.ExportGuardError, MemoryError)
+    assert issubclass(pycauset.ExportGuardError, pycauset.PyCausetError)
+    message = r"262656 bytes.*allowance of 256.0 KiB \(262144 bytes\).*allow_huge=True"
+    for export in (np.asarray, np.array, pycauset.to_numpy):
+        with pytest.raises(pycauset.ExportGuardError, match=message):
+            export(above)
+    with pytest.raises(pycauset.ExportGuardError, match=message):  # the spill file cannot be shared: a copy
+        with pytest.warns(UserWarning, match="spill file"):
+            pycauset.to_numpy(above, copy=False)
+    assert_eq(pycauset.to_numpy(above, allow_huge=True), np.ones((513, 64)))
+    # The same bytes in RAM are no surprise materialisation: they export freely.
+    assert_eq(np.asarray(to_pycauset(np.ones((513, 64)), "ram")), np.ones((513, 64)))
+
+
+def test_the_allowance_is_at_most_64_mib(budget):
+    budget(2**30)  # a quarter is 256 MiB; the allowance stays 64 MiB
+    rows = 64 * 2**20 // (8 * 1024)
+    big = to_pycauset(np.zeros((rows + 1, 1024)), "file")
+    with pytest.raises(pycauset.ExportGuardError, match=r"allowance of 64.0 MiB \(67108864 bytes\)"):
+        np.asarray(big)
+    assert_eq(np.asarray(big[:rows]), np.zeros((rows, 1024)))
+
+
+def test_asarray_of_a_large_loaded_file_raises_even_where_a_view_is_possible(budget, tmp_path):
+    budget(2**20)
+    data = np.arange(600 * 64.0).reshape(600, 64)  # 300 KiB, above the allowance
+    pycauset.save(pycauset.matrix(data), tmp_path / "big.pycauset")
+    loaded = pycauset.load(tmp_path / "big.pycauset")
+    assert loaded.storage == "file"
+    for export in (np.asarray, np.array, pycauset.to_numpy):
+        with pytest.raises(pycauset.ExportGuardError, match=r"307200 bytes.*to_numpy\(obj, copy=False\)"):
+            export(loaded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        view = pycauset.to_numpy(loaded, copy=False)  # the explicit zero-copy route
+    assert not view.flags.writeable and not view.flags.owndata
+    np.testing.assert_array_equal(view, data)
+    pycauset.save(pycauset.matrix(data[:8]), tmp_path / "small.pycauset")
+    small = np.asarray(pycauset.load(tmp_path / "small.pycauset"))  # small: a view, no opt-in
+    assert not small.flags.writeable and not small.flags.owndata
+    np.testing.assert_array_equal(small, data[:8])
+
+
+def test_export_max_bytes_caps_views_of_loaded_files_and_small_files(tmp_path):
+    data = np.arange(20.0)  # 160 bytes
+    pycauset.save(pycauset.vector(data), tmp_path / "v.pycauset")
+    loaded = pycauset.load(tmp_path / "v.pycauset")
+    spilled = to_pycauset(data, "file")
+    pycauset.set_export_max_bytes(100)
+    try:
+        for obj in (loaded, spilled):
+            for export in (np.asarray, np.array, pycauset.to_numpy):
+                with pytest.raises(pycauset.ExportGuardError, match=r"160 bytes.*export limit of 100 bytes.*allow_huge"):
+                    export(obj)
+        with pytest.raises(pycauset.ExportGuardError, match="export limit"):
+            pycauset.to_numpy(loaded, copy=False)
+        np.testing.assert_array_equal(pycauset.to_numpy(loaded, copy=False, allow_huge=True), data)
+        np.testing.assert_array_equal(pycauset.to_numpy(spilled, allow_huge=True), data)
+    finally:
+        pycauset.set_export_max_bytes(None)
+
+
+def test_small_results_are_placed_in_ram_and_export(budget):
+    rng = np.random.default_rng(3)
+    a = rng.random((512, 512)) + 512 * np.eye(512)  # 2 MiB, well conditioned
+    b = rng.random(512)
+    budget(2**20)
+    x = pycauset.linalg.solve(to_pycauset(a, "file"), b)  # out of core: the factor streams from a file
+    assert x.storage == "ram"
+    np.testing.assert_allclose(np.asarray(x), np.linalg.solve(a, b), rtol=1e-10)
 
 
 def test_export_max_bytes_applies_to_ram_objects_too():
@@ -147,7 +232,12 @@ def test_export_max_bytes_applies_to_ram_objects_too():
             np.asarray(m)
         with pytest.raises(pycauset.ExportGuardError):
             pycauset.to_numpy(m)
+        with pytest.raises(pycauset.ExportGuardError):
+            pycauset.to_numpy(m, copy=False)
+        with pytest.raises(BufferError, match="800 bytes exceeds the export limit of 100 bytes"):
+            memoryview(m)
         assert pycauset.to_numpy(m, allow_huge=True).shape == (10, 10)
+        assert pycauset.to_numpy(m, copy=False, allow_huge=True).shape == (10, 10)
         small = pycauset.vector(np.zeros(5))
         assert np.asarray(small).shape == (5,)
     finally:
