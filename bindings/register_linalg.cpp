@@ -78,6 +78,7 @@ void register_linalg(py::module_& m) {
         return eigh(a, uplo[0]);
       },
       py::arg("a"), py::arg("uplo") = "L", "Return (w, v) of a Hermitian matrix (syevd/heevd in RAM).");
+  m.attr("IN_RAM_OVER_BUDGET_ALLOWANCE") = kInRamOverBudgetAllowance;
 }
 
 }  // namespace pycauset::bindings

@@ -18,13 +18,17 @@ std::pair<Array, Array> eigh_typed(const Array& a, char uplo) {
   const std::int64_t n = a.rows();
   const std::uint64_t matrix_bytes = static_cast<std::uint64_t>(n) * n * sizeof(T);
   const std::uint64_t need = 2 * matrix_bytes + lapack::heevd_work_bytes<T>(static_cast<int>(n)) + n * sizeof(R);
-  if (!direct_path_fits(need)) {
-    const auto limit = MemoryGovernor::instance().limit();
+  // Make room (spilling least recently used arrays) up to the need; what the budget cannot hold may come
+  // from the fixed over-budget allowance, so small problems run even at the 1 MiB minimum budget.
+  auto& governor = MemoryGovernor::instance();
+  const std::uint64_t room = governor.tile_budget(need);
+  if (need > room + kInRamOverBudgetAllowance) {
     throw OutOfMemory("eigh of a " + std::to_string(n) + "x" + std::to_string(n) + " " + dtype_name(dt) +
-                      " matrix runs in RAM and needs about " + std::to_string(need >> 20) +
-                      " MiB (matrix copy, eigenvectors and LAPACK workspace), but the memory budget is " +
-                      std::to_string(limit >> 20) +
-                      " MiB; raise it with pycauset.set_memory_limit(bytes) (there is no out-of-core eigh)");
+                      " matrix runs in RAM and needs about " + std::to_string((need + (1 << 20) - 1) >> 20) +
+                      " MiB (matrix copy, eigenvectors and LAPACK workspace), more than the memory budget of " +
+                      std::to_string(governor.limit() >> 20) + " MiB has room for (" + std::to_string(room >> 20) +
+                      " MiB) plus eigh's over-budget allowance of " + std::to_string(kInRamOverBudgetAllowance >> 20) +
+                      " MiB; raise the budget with pycauset.set_memory_limit(bytes) (there is no out-of-core eigh)");
   }
   Array w = Array::zeros(real_dtype(dt), 1, 1, n, Placement::Ram);
   Array v = Array::zeros(dt, 2, n, n, Placement::Ram);

@@ -259,8 +259,9 @@ def eigh(a, UPLO="L"):
     ------
     MemoryError
         If the matrix, its eigenvectors and LAPACK's workspace (about four n x n matrices) exceed
-        the memory budget: eigh runs in RAM only; raise the budget with
-        ``pycauset.set_memory_limit``.
+        the memory budget's room plus a fixed over-budget allowance of 16 MiB: eigh runs in RAM only
+        (the allowance lets small matrices, up to n = 700 in float64, decompose at any budget); raise
+        the budget with ``pycauset.set_memory_limit``.
     numpy.linalg.LinAlgError
         If ``a`` is not square or the algorithm does not converge.
 
@@ -279,7 +280,9 @@ def eigh(a, UPLO="L"):
 
 def _in_ram_operand(a, name: str, matrices: float):
     """``a`` as a NumPy array for a LAPACK routine that has no out-of-core algorithm here, after checking
-    that about ``matrices`` arrays of its size (input, outputs, workspace) fit the memory budget."""
+    that about ``matrices`` arrays of its size (input, outputs, workspace) fit the memory budget plus the
+    fixed over-budget allowance of the in-RAM-only routines (16 MiB, as eigh: small problems run at any
+    budget)."""
     from ._config import get_memory_limit
     from ._interop import to_numpy
 
@@ -289,10 +292,12 @@ def _in_ram_operand(a, name: str, matrices: float):
     item = max(8, np.dtype(a.dtype).itemsize) * (2 if a.dtype.kind == "c" else 1)
     need = int(matrices * a.shape[0] * a.shape[1] * item)
     budget = get_memory_limit()
-    if budget is not None and need > budget:
+    allowance = _core.IN_RAM_OVER_BUDGET_ALLOWANCE
+    if need > budget + allowance:
         raise _core.PyCausetMemoryError(
             f"{name} of a {a.shape[0]}x{a.shape[1]} matrix runs in RAM and needs about {need / 2**20:.0f} MiB, "
-            f"more than the memory budget of {budget / 2**20:.0f} MiB; raise it with pycauset.set_memory_limit")
+            f"more than the memory budget of {budget / 2**20:.0f} MiB plus the {allowance >> 20} MiB over-budget "
+            "allowance of in-RAM-only routines; raise the budget with pycauset.set_memory_limit")
     return to_numpy(a, allow_huge=True)
 
 

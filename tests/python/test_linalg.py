@@ -316,12 +316,32 @@ def test_ooc_result_reloads_identically(budget, tmp_path):
     np.testing.assert_array_equal(_np(pycauset.load(str(path))), _np(x))
 
 
+def test_in_ram_only_routines_work_at_the_minimum_budget(budget):
+    # No out-of-core eigh/eigvalsh/svd: they may exceed the budget by a fixed 16 MiB, so small problems
+    # run at any budget >= 1 MiB (eigh of 400 x 400 float64 needs about 5 MiB).
+    rng = np.random.default_rng(40)
+    a = rng.random((400, 400))
+    a = a + a.T
+    m = to_pycauset(a, "file")
+    budget(TINY_BUDGET)
+    w, v = linalg.eigh(m)
+    np.testing.assert_allclose(_np(w), np.linalg.eigvalsh(a), rtol=1e-10, atol=1e-10)
+    vv = _np(v)
+    np.testing.assert_allclose(a @ vv, vv * _np(w), atol=1e-9)
+    np.testing.assert_allclose(_np(linalg.eigvalsh(m)), np.linalg.eigvalsh(a), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(_np(linalg.svd(m, compute_uv=False)), np.linalg.svd(a, compute_uv=False),
+                               rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.slow
 def test_eigh_over_budget_names_the_budget(budget):
-    a = to_pycauset(np.eye(600), "file")
+    a = to_pycauset(np.eye(1200), "file")  # needs about 46 MiB: more than 1 MiB plus the 16 MiB allowance
     budget(TINY_BUDGET)
-    with pytest.raises(MemoryError, match="set_memory_limit"):
+    message = r"eigh of a 1200x1200 float64 matrix.*needs about 4\d MiB.*budget of 1 MiB.*allowance of 16 MiB.*set_memory_limit"
+    with pytest.raises(MemoryError, match=message):
         linalg.eigh(a)
+    with pytest.raises(MemoryError, match=r"eigvalsh of a 1200x1200 matrix.*allowance.*set_memory_limit"):
+        linalg.eigvalsh(a)
 
 
 # ------------------------------------------------------------------------------------------------
