@@ -58,6 +58,20 @@ _LAZY = {
     "argmax": ("._reductions", "argmax"),
     "std": ("._reductions", "std"),
     "var": ("._reductions", "var"),
+    "zeros_like": ("._functions", "zeros_like"),
+    "ones_like": ("._functions", "ones_like"),
+    "empty_like": ("._functions", "empty_like"),
+    "full_like": ("._functions", "full_like"),
+    "arange": ("._functions", "arange"),
+    "linspace": ("._functions", "linspace"),
+    "where": ("._functions", "where"),
+    "concatenate": ("._functions", "concatenate"),
+    "stack": ("._functions", "stack"),
+    "vstack": ("._functions", "vstack"),
+    "hstack": ("._functions", "hstack"),
+    "diag": ("._functions", "diag"),
+    "allclose": ("._functions", "allclose"),
+    "array_equal": ("._functions", "array_equal"),
 }
 
 __all__ = [
