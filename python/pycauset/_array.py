@@ -223,7 +223,8 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
             position = divmod(k, self.shape[1]) if self.ndim == 2 else (k,)
             return self[position].item()
         if len(args) != self.ndim:
-            raise _core.PyCausetValueError(f"incorrect number of indices for array: expected {self.ndim}, got {len(args)}")
+            raise _core.PyCausetValueError(
+                f"incorrect number of indices for array: expected {self.ndim}, got {len(args)}")
         return self[tuple(args)].item()
 
     def diagonal(self, offset=0):
@@ -279,7 +280,8 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
             raise _core.PyCausetValueError(
                 f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) shapes only; reshape got rank {len(dims)}")
         if dims.count(-1) > 1 or any(d < -1 for d in dims):
-            raise _core.PyCausetValueError(f"can only specify one unknown dimension (-1) and no other negative one; got {tuple(dims)}")
+            raise _core.PyCausetValueError(
+                f"can only specify one unknown dimension (-1) and no other negative one; got {tuple(dims)}")
         if -1 in dims:
             known = int(np.prod([d for d in dims if d != -1]))
             if known == 0 or self.size % known:
@@ -375,7 +377,8 @@ class Matrix(_ArrayBase):
         if any(k is Ellipsis for k in key):
             key = tuple(slice(None) if k is Ellipsis else k for k in key)
         if len(key) > 2:
-            raise _core.PyCausetIndexError(f"too many indices for matrix: matrix is 2-dimensional, but {len(key)} were indexed")
+            raise _core.PyCausetIndexError(
+                f"too many indices for matrix: matrix is 2-dimensional, but {len(key)} were indexed")
         if len(key) == 1:
             key = (key[0], slice(None))
         rows, cols = self.shape
@@ -413,7 +416,8 @@ class Vector(_ArrayBase):
     def _resolve(self, key):
         if isinstance(key, tuple):
             if len(key) != 1:
-                raise _core.PyCausetIndexError(f"too many indices for vector: vector is 1-dimensional, but {len(key)} were indexed")
+                raise _core.PyCausetIndexError(
+                    f"too many indices for vector: vector is 1-dimensional, but {len(key)} were indexed")
             key = key[0]
         if key is Ellipsis:
             key = slice(None)

@@ -14,14 +14,15 @@ __all__ = ["matrix", "vector", "zeros", "ones", "empty", "full", "eye"]
 
 def _canonical_shape(shape):
     """Return (ndim, rows, cols) for an int or a 1-/2-tuple shape; raise ValueError naming the rank."""
-    if isinstance(shape, (tuple, list)):
-        dims = tuple(operator.index(d) for d in shape)
-    else:
-        dims = (operator.index(shape),)
+    try:
+        dims = tuple(operator.index(d) for d in shape) if isinstance(shape, (tuple, list)) else (operator.index(shape),)
+    except TypeError:
+        raise _core.PyCausetTypeError(f"a shape is an int or a tuple of 1 or 2 ints, got {shape!r}") from None
     if len(dims) not in (1, 2):
-        raise ValueError(f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) shapes only; got rank {len(dims)}")
+        raise _core.PyCausetValueError(
+            f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) shapes only; got rank {len(dims)}")
     if any(d < 0 for d in dims):
-        raise ValueError(f"negative dimensions are not allowed: {dims}")
+        raise _core.PyCausetValueError(f"negative dimensions are not allowed: {dims}")
     return (1, 1, dims[0]) if len(dims) == 1 else (2, dims[0], dims[1])
 
 

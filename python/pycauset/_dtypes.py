@@ -24,9 +24,11 @@ def normalize_dtype(dtype) -> str:
     try:
         name = np.dtype(dtype).newbyteorder("=").name
     except TypeError as error:
-        raise TypeError(f"dtype {dtype!r} is not understood; supported dtypes are: {', '.join(SUPPORTED)}") from error
+        raise _core.PyCausetTypeError(
+            f"dtype {dtype!r} is not understood; supported dtypes are: {', '.join(SUPPORTED)}") from error
     if name not in SUPPORTED:
-        raise TypeError(f"dtype '{np.dtype(dtype)}' is not supported; supported dtypes are: {', '.join(SUPPORTED)}")
+        raise _core.PyCausetTypeError(
+            f"dtype '{np.dtype(dtype)}' is not supported; supported dtypes are: {', '.join(SUPPORTED)}")
     return name
 
 

@@ -199,7 +199,8 @@ def where(condition, x=None, y=None):
     operands = (condition, x, y)
     shape = np.broadcast_shapes(*[_shape_and_dtype(o)[0] for o in operands])
     if len(shape) not in (1, 2):
-        raise _core.PyCausetValueError(f"where: pycauset supports rank 1 and 2 results only; the operands broadcast to rank {len(shape)}")
+        raise _core.PyCausetValueError(
+            f"where: pycauset supports rank 1 and 2 results only; the operands broadcast to rank {len(shape)}")
     dtype = _result_type(x, y)
     out = empty(shape, dtype=dtype)
     row_bytes = max(1, (shape[1] if len(shape) == 2 else 1) * dtype.itemsize)
@@ -233,7 +234,8 @@ def _as_operand(a):
         return a
     array = np.asarray(a)
     if array.ndim not in (1, 2):
-        raise _core.PyCausetValueError(f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) data only; got rank {array.ndim}")
+        raise _core.PyCausetValueError(
+            f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) data only; got rank {array.ndim}")
     return array
 
 
@@ -258,7 +260,8 @@ def concatenate(arrays, axis=0, dtype=None):
     ndim = parts[0].ndim
     if any(p.ndim != ndim for p in parts):
         dims = [p.ndim for p in parts]
-        raise _core.PyCausetValueError(f"all the input arrays must have same number of dimensions, got dimensions {dims}")
+        raise _core.PyCausetValueError(
+            f"all the input arrays must have same number of dimensions, got dimensions {dims}")
     axis = operator.index(axis)
     if not -ndim <= axis < ndim:
         raise _core.PyCausetIndexError(f"axis {axis} is out of bounds for array of dimension {ndim}")
