@@ -39,6 +39,7 @@ void register_config(py::module_& m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("blas_core_name", &blas_core_name);
   m.def("blas_config", &blas_config);
+  m.def("blas_num_threads", &blas_num_threads);
   m.def(
       "simd_level", []() { return std::string(kernels::simd_level_name(kernels::simd_level())); },
       "The instruction set of the elementwise float loops: 'avx512', 'avx2' or 'baseline' (PYCAUSET_SIMD lowers it).");

@@ -30,7 +30,8 @@ def set_memory_limit(limit):
         limit = _core.parse_byte_count(limit)
     limit = operator.index(limit)
     if limit < 2**20:
-        raise ValueError(f"memory limit of {limit} bytes is below the minimum budget of 1 MiB (1048576 bytes)")
+        raise _core.PyCausetValueError(
+            f"memory limit of {limit} bytes is below the minimum budget of 1 MiB (1048576 bytes)")
     _core.set_memory_limit(limit)
 
 
@@ -50,12 +51,23 @@ def memory_info() -> dict:
 
 
 def set_num_threads(n: int) -> None:
-    """Set the threads used by pycauset's loops and by the BLAS it calls (one setting for both)."""
+    """Set the threads used by pycauset's loops and by the BLAS it calls (one setting for both).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is below 1.
+    """
     _core.set_num_threads(operator.index(n))
 
 
 def get_num_threads() -> int:
-    """Return the thread setting (default: ``PYCAUSET_NUM_THREADS``, else the usable cores)."""
+    """Return the thread setting.
+
+    The default comes from ``PYCAUSET_NUM_THREADS``, else ``OMP_NUM_THREADS``, else ``OPENBLAS_NUM_THREADS``,
+    else the usable cores (affinity mask). A variable that is set but not a positive whole number raises
+    ``ValueError`` naming it, at import.
+    """
     return _core.get_num_threads()
 
 
@@ -70,6 +82,22 @@ def get_export_max_bytes():
 
 
 def blas_info() -> dict:
-    """Return which OpenBLAS kernel set is in use (``core``), whether it is AVX-512, and its config."""
+    """Describe the BLAS pycauset calls (its own OpenBLAS, separate from the one NumPy loaded).
+
+    Returns
+    -------
+    dict
+        ``core``: the OpenBLAS kernel set in use (e.g. ``"SkylakeX"``); ``avx512``: whether it is an AVX-512
+        one; ``config``: OpenBLAS's build string; ``threads``: pycauset's thread setting
+        (:func:`get_num_threads`); ``blas_threads``: the threads the BLAS uses right now, which is lower
+        inside a ``threadpoolctl.threadpool_limits`` block (pycauset respects such a limit).
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> sorted(pycauset.blas_info())
+    ['avx512', 'blas_threads', 'config', 'core', 'threads']
+    """
     core = _core.blas_core_name()
-    return {"core": core, "avx512": blas_uses_avx512(core), "config": _core.blas_config(), "threads": get_num_threads()}
+    return {"core": core, "avx512": blas_uses_avx512(core), "config": _core.blas_config(),
+            "threads": get_num_threads(), "blas_threads": _core.blas_num_threads()}
