@@ -73,11 +73,12 @@ import numpy as np, pycauset
 from threadpoolctl import threadpool_limits
 pycauset.set_num_threads(2)
 a = pycauset.matrix(np.eye(600) * 2 + np.ones((600, 600)))
+pycauset.set_memory_limit("1M")            # 2.7 MiB operands: the out-of-core solve and inverse
 with threadpool_limits(limits=1, user_api="blas"):
     inside = pycauset.blas_info()["blas_threads"]
-    a @ a                                  # pycauset's own calls must not lift the limit:
-    pycauset.linalg.solve(a, a)            # this one splits the columns among TBB tasks, one BLAS
-    pycauset.linalg.inv(a)                 # thread each, and restored the setting afterwards
+    a @ a                                  # pycauset's own calls must not lift the limit; the
+    pycauset.linalg.solve(a, a)            # out-of-core ones split columns among TBB tasks with one
+    pycauset.linalg.inv(a)                 # BLAS thread each and restored pycauset's setting after
     after_matmul = pycauset.blas_info()["blas_threads"]
 outside = pycauset.blas_info()["blas_threads"]
 print(inside, after_matmul, outside)
