@@ -303,6 +303,11 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         """Return the elements as a Vector in row-major order: a view where the layout allows, else a copy."""
         return self.reshape(-1)
 
+    def flatten(self):
+        """Return the elements as a new Vector in row-major order (always a copy, as ``ndarray.flatten``)."""
+        flat = self.reshape(-1)
+        return flat.copy() if flat._same_buffer(self) else flat
+
     # ------------------------------------------------------------------ NumPy export
     def __array__(self, dtype=None, copy=None):
         return _interop.array_protocol(self, dtype, copy)

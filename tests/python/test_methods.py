@@ -88,6 +88,9 @@ def test_reshape_and_ravel_against_numpy(shape, new_shape, dtype, storage):
         assert_eq(m.reshape(new_shape), expected.reshape(new_shape))
         assert_eq(m.reshape(*new_shape), expected.reshape(new_shape))
         assert_eq(m.ravel(), expected.ravel())
+        flat = m.flatten()
+        assert_eq(flat, expected.flatten())
+        assert not flat._same_buffer(m)
 
 
 def test_reshape_is_a_view_where_the_layout_allows():

@@ -7,9 +7,6 @@ import pytest
 import pycauset
 from conftest import DTYPES, NUMERIC_DTYPES, ODD_SHAPES, assert_eq, make_array, to_pycauset
 
-ORDERED = [d for d in DTYPES if not d.startswith("complex")]
-
-
 def _same(got, expected):
     """Compare a reduction result (NumPy scalar or pycauset object) with NumPy's: dtype, shape, values."""
     expected = np.asarray(expected)
@@ -68,8 +65,8 @@ def test_dtype_keyword_fixes_integer_overflow_as_numpy():
 @pytest.mark.parametrize("shape", ODD_SHAPES)
 @pytest.mark.parametrize("axis", [None, 0, 1])
 @pytest.mark.parametrize("name", ["argmin", "argmax"])
-def test_argmin_argmax_every_ordered_dtype(shape, axis, name, storage):
-    for dtype in ORDERED:
+def test_argmin_argmax_every_dtype(shape, axis, name, storage):
+    for dtype in DTYPES:  # complex values are ordered lexicographically, as NumPy orders them
         a = make_array(shape, dtype, seed=3)
         for m, x in _views(a, storage):
             if x.size == 0:
