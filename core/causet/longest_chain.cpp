@@ -28,7 +28,7 @@ std::int64_t longest_chain(const Array& c, const CausetProgress& progress) {
   std::vector<std::int32_t> height(static_cast<std::size_t>(n + 64), 1);
   const std::uint64_t row_bytes = static_cast<std::uint64_t>(n + 7) / 8;
   const std::int64_t band_rows = std::clamp<std::int64_t>(
-      static_cast<std::int64_t>((4ull << 20) / row_bytes), 1, n);  // bands of about 4 MiB
+      static_cast<std::int64_t>(MemoryGovernor::instance().tile_budget(4ull << 20) / row_bytes), 1, n);  // <= 4 MiB
   PooledBuffer band = MemoryGovernor::instance().acquire_tile(static_cast<std::size_t>(band_rows * row_bytes + 32));
   auto* bytes = band.as<std::uint8_t>();
   Buffer::Lease lease = Buffer::lease(c.buffer());

@@ -7,6 +7,7 @@
 #include "core/causet/packed_bits_internal.hpp"
 #include "core/causet/relations.hpp"
 #include "core/governor.hpp"
+#include "core/threads.hpp"
 #include "storage/errors.hpp"
 
 namespace pycauset::causet {
@@ -15,7 +16,7 @@ namespace {
 using detail::leading_ones;
 using detail::load_word_at;
 
-constexpr std::uint64_t kChunkBits = 8ull << 20 << 3;  // 8 MiB of packed bits per task
+constexpr std::uint64_t kChunkBytes = 8ull << 20;  // packed bits per task, at most (the governor may grant less)
 
 /// Return the number of set bits in [first, first + count) of `bytes` (9 bytes of slack after the range).
 std::uint64_t count_ones(const std::uint8_t* bytes, std::int64_t first, std::int64_t count) {
@@ -42,13 +43,17 @@ std::uint64_t count_ones(const std::uint8_t* bytes, std::int64_t first, std::int
 /// Count the set bits in [bit0, bit0 + nbits) of a store, in parallel chunks read with read_at.
 std::uint64_t count_bit_range(const ByteStore& store, std::uint64_t bit0, std::uint64_t nbits) {
   if (nbits == 0) return 0;
-  const std::uint64_t chunks = (nbits + kChunkBits - 1) / kChunkBits;
+  // Chunks of whole bytes from the tile budget, shared by the threads (RAM stores are counted in place).
+  const std::uint64_t threads = static_cast<std::uint64_t>(std::max(1, get_num_threads()));
+  const std::uint64_t granted = MemoryGovernor::instance().tile_budget(threads * kChunkBytes) / threads;
+  const std::uint64_t chunk_bits = 8 * std::clamp<std::uint64_t>(granted, 4096, kChunkBytes);
+  const std::uint64_t chunks = (nbits + chunk_bits - 1) / chunk_bits;
   return tbb::parallel_reduce(
       tbb::blocked_range<std::uint64_t>(0, chunks), std::uint64_t{0},
       [&](const tbb::blocked_range<std::uint64_t>& range, std::uint64_t ones) {
         for (std::uint64_t c = range.begin(); c != range.end(); ++c) {
-          const std::uint64_t lo = bit0 + c * kChunkBits;
-          const std::uint64_t hi = std::min(bit0 + nbits, lo + kChunkBits);
+          const std::uint64_t lo = bit0 + c * chunk_bits;
+          const std::uint64_t hi = std::min(bit0 + nbits, lo + chunk_bits);
           const std::uint64_t byte0 = lo / 8, byte1 = (hi + 7) / 8;
           const std::size_t nbytes = static_cast<std::size_t>(byte1 - byte0);
           if (!store.is_file() && store.data() != nullptr && byte1 + 9 <= store.size()) {
@@ -95,7 +100,9 @@ std::uint64_t count_true_on_or_below_diagonal(const Array& c) {
   const ByteStore& store = lease.store();
   const std::uint64_t base_bit = static_cast<std::uint64_t>(c.offset());
   const std::uint64_t row_bytes = static_cast<std::uint64_t>(n + 7) / 8;
-  const std::int64_t band_rows = std::clamp<std::int64_t>(static_cast<std::int64_t>((1ull << 20) / row_bytes), 1, n);
+  const std::uint64_t threads = static_cast<std::uint64_t>(std::max(1, get_num_threads()));
+  const std::uint64_t granted = MemoryGovernor::instance().tile_budget(threads << 20) / threads;  // <= 1 MiB each
+  const std::int64_t band_rows = std::clamp<std::int64_t>(static_cast<std::int64_t>(granted / row_bytes), 1, n);
   const std::int64_t bands = (n + band_rows - 1) / band_rows;
   return tbb::parallel_reduce(
       tbb::blocked_range<std::int64_t>(0, bands), std::uint64_t{0},
