@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from . import _interop
-from ._dtypes import _core, normalize_dtype
+from ._dtypes import _core, as_int, normalize_dtype
 from ._operators import ArithmeticMixin
 from ._protocols import ProtocolMixin
 
@@ -241,7 +241,7 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         if self.ndim != 2:
             raise _core.PyCausetValueError(
                 f"diagonal needs a 2-D matrix, got an array of dimension {self.ndim}; use pycauset.diag(v) to build one")
-        offset = operator.index(offset)
+        offset = as_int(offset, "diagonal: offset")
         rows, cols = self.shape
         first_row, first_col = (0, offset) if offset >= 0 else (-offset, 0)
         length = max(0, min(rows - first_row, cols - first_col))
@@ -275,7 +275,7 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        dims = [operator.index(d) for d in shape]
+        dims = [as_int(d, "reshape: each dimension") for d in shape]
         if len(dims) not in (1, 2):
             raise _core.PyCausetValueError(
                 f"pycauset supports rank 1 (Vector) and rank 2 (Matrix) shapes only; reshape got rank {len(dims)}")

@@ -1,9 +1,8 @@
 """Process-wide settings: memory budget, threads, export limit, and what the BLAS is."""
 from __future__ import annotations
 
-import operator
 
-from ._dtypes import _core
+from ._dtypes import _core, as_int
 from ._loader import blas_uses_avx512
 
 __all__ = [
@@ -28,7 +27,7 @@ def set_memory_limit(limit):
         return
     if isinstance(limit, str):
         limit = _core.parse_byte_count(limit)
-    limit = operator.index(limit)
+    limit = as_int(limit, "set_memory_limit: the limit (bytes, a string such as '64M', or None)")
     if limit < 2**20:
         raise _core.PyCausetValueError(
             f"memory limit of {limit} bytes is below the minimum budget of 1 MiB (1048576 bytes)")
@@ -58,7 +57,7 @@ def set_num_threads(n: int) -> None:
     ValueError
         If ``n`` is below 1.
     """
-    _core.set_num_threads(operator.index(n))
+    _core.set_num_threads(as_int(n, "set_num_threads: n"))
 
 
 def get_num_threads() -> int:
@@ -73,7 +72,7 @@ def get_num_threads() -> int:
 
 def set_export_max_bytes(n) -> None:
     """Limit exports to NumPy (``np.asarray``, ``np.array``, ``to_numpy``) to ``n`` bytes; ``None`` removes it."""
-    _core.set_export_max_bytes(None if n is None else operator.index(n))
+    _core.set_export_max_bytes(None if n is None else as_int(n, "set_export_max_bytes: n"))
 
 
 def get_export_max_bytes():

@@ -1,5 +1,7 @@
-"""The dtype vocabulary of the facade: normalising user dtypes and naming the supported list."""
+"""The argument vocabulary of the facade: normalising user dtypes (naming the supported list) and integers."""
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
@@ -30,6 +32,20 @@ def normalize_dtype(dtype) -> str:
         raise _core.PyCausetTypeError(
             f"dtype '{np.dtype(dtype)}' is not supported; supported dtypes are: {', '.join(SUPPORTED)}")
     return name
+
+
+def as_int(value, what: str) -> int:
+    """Return ``value`` as a Python int (anything with ``__index__``: int, numpy integers, not floats).
+
+    Raises
+    ------
+    TypeError
+        A PyCausetTypeError naming ``what`` and the value's type.
+    """
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise _core.PyCausetTypeError(f"{what} must be an integer, got {type(value).__name__} {value!r}") from None
 
 
 def result_type(a: str, b: str) -> str:

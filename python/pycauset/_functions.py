@@ -8,13 +8,12 @@ computes the values, one block of rows at a time (about 8 MiB per block), never 
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 
 from ._array import _is_pycauset, asarray_like, concrete
 from ._creation import empty
-from ._dtypes import _core, normalize_dtype
+from ._dtypes import _core, as_int, normalize_dtype
 
 __all__ = [
     "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "where", "concatenate",
@@ -131,7 +130,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None):
     >>> pycauset.linspace(0, 1, 5).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    num = operator.index(num)
+    num = as_int(num, "linspace: num")
     if num < 0:
         raise _core.PyCausetValueError(f"linspace: num must be non-negative, got {num}")
     values, step = np.linspace(start, stop, min(num, 2), endpoint=endpoint, retstep=True, dtype=dtype)
@@ -262,7 +261,7 @@ def concatenate(arrays, axis=0, dtype=None):
         dims = [p.ndim for p in parts]
         raise _core.PyCausetValueError(
             f"all the input arrays must have same number of dimensions, got dimensions {dims}")
-    axis = operator.index(axis)
+    axis = as_int(axis, "concatenate: axis")
     if not -ndim <= axis < ndim:
         raise _core.PyCausetIndexError(f"axis {axis} is out of bounds for array of dimension {ndim}")
     axis %= ndim
@@ -303,7 +302,7 @@ def stack(arrays, axis=0):
                            "Use concatenate, vstack or hstack to join matrices")
     if len({p.shape for p in parts}) != 1:
         raise _core.PyCausetValueError(f"all input arrays must have the same shape, got {[p.shape for p in parts]}")
-    axis = operator.index(axis)
+    axis = as_int(axis, "stack: axis")
     if not -2 <= axis < 2:
         raise _core.PyCausetIndexError(f"axis {axis} is out of bounds for array of dimension 2")
     rows = [p.reshape(1, -1) for p in parts]
@@ -332,7 +331,7 @@ def diag(v, k=0):
     [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
     """
     v = _as_operand(v)
-    k = operator.index(k)
+    k = as_int(k, "diag: k")
     if v.ndim == 2:
         return asarray_like(v).diagonal(k)
     n = v.shape[0] + abs(k)

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ._dtypes import _core
+from ._dtypes import _core, as_int
 
 __all__ = ["sum", "mean", "min", "max", "argmin", "argmax", "std", "var", "norm", "trace", "any", "all"]
 
@@ -308,7 +308,7 @@ def _statistic(a, axis, dtype, ddof, keepdims, take_root):
     from ._dtypes import normalize_dtype
     from ._expr import Expression, _node as node_of
 
-    ddof = operator.index(ddof)
+    ddof = as_int(ddof, "ddof")
     source = a if node_of(a) is not None else asarray_like(a)
     ndim = _node(source).ndim
     axis = _normalize_axis(axis, ndim)

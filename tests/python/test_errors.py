@@ -52,6 +52,11 @@ BAD_CALLS = [
     ("negative seed", lambda: pycauset.random.uniform(3, seed=-1), ValueError, "seed"),
     ("normal scale", lambda: pycauset.random.normal(3, scale=-1), ValueError, "scale"),
     ("bool matmul shape", lambda: B @ pycauset.matrix(np.eye(3, dtype=bool)), ValueError, "mismatch"),
+    ("diagonal offset float", lambda: M.diagonal(1.5), TypeError, "offset must be an integer"),
+    ("reshape float", lambda: V.reshape(1.5), TypeError, "dimension must be an integer"),
+    ("threads float", lambda: pycauset.set_num_threads(2.5), TypeError, "n must be an integer"),
+    ("ddof float", lambda: pycauset.var(V, ddof=0.5), TypeError, "ddof must be an integer"),
+    ("diag k float", lambda: pycauset.diag(V, k=0.5), TypeError, "k must be an integer"),
     ("load missing file", lambda: pycauset.load("/nonexistent/dir/x.pycauset"), OSError, "x.pycauset"),
 ]
 
