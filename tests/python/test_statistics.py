@@ -141,3 +141,14 @@ def test_var_with_too_few_degrees_of_freedom_warns_as_numpy():
     with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
         result = pycauset.var(pycauset.vector([1.0]), ddof=1)
     assert not np.isfinite(result)
+
+
+def test_statistics_of_a_file_backed_matrix_larger_than_the_budget(budget):
+    budget(2**20)
+    a = make_array((1500, 1000), "float64", seed=8)  # 11.4 MiB under a 1 MiB budget
+    m = to_pycauset(a, "file")
+    for axis in (None, 0, 1):
+        _same(pycauset.var(m, axis=axis, ddof=1), np.var(a, axis=axis, ddof=1))
+        _same(pycauset.std(m.T, axis=axis), np.std(a.T, axis=axis))
+        _same(pycauset.argmax(m - 50, axis=axis), np.argmax(a - 50, axis=axis))
+        _same(m.sum(axis=axis, dtype="float32", keepdims=True), a.sum(axis=axis, dtype="float32", keepdims=True))
