@@ -130,6 +130,18 @@ Placement placement_from_name(const std::string& name) {
   throw ValueError("placement must be 'auto', 'ram' or 'file', got '" + name + "'");
 }
 
+/// Releases a mutex the caller holds for one scope and takes it back at the end (also on exceptions).
+class MutexReleased {
+ public:
+  explicit MutexReleased(std::recursive_mutex& mutex) : mutex_(mutex) { mutex_.unlock(); }
+  ~MutexReleased() { mutex_.lock(); }
+  MutexReleased(const MutexReleased&) = delete;
+  MutexReleased& operator=(const MutexReleased&) = delete;
+
+ private:
+  std::recursive_mutex& mutex_;
+};
+
 class MemoryGovernor::Impl {
  public:
   // Recursive: dropping the last reference to a buffer inside make_room re-enters through on_destroy.
@@ -165,17 +177,39 @@ class MemoryGovernor::Impl {
     objects += sign;
   }
 
-  /// Move one RAM buffer to a spill file. Requires the governor mutex held.
+  /// Move one RAM buffer to a spill file. Requires the governor mutex held (once).
+  ///
+  /// The governor mutex is released while the file is made and written, so other threads allocate,
+  /// ask for tiles and free buffers meanwhile (a spill of gigabytes takes seconds). The buffer's own
+  /// mutex is held instead for the whole move: a lease or store() of this buffer waits until the file
+  /// has replaced the RAM copy, so nothing writes into a copy that is being discarded.
+  /// Lock order: a spill takes the governor mutex back while holding the buffer's. That cannot deadlock,
+  /// because no thread holding the governor mutex ever waits for a buffer mutex: this function and
+  /// make_room only try_lock them, skipping a buffer that is busy (being spilled, or being leased).
   bool spill(Buffer& buffer) {
-    std::lock_guard<std::mutex> lock(buffer.mutex_);
+    std::unique_lock<std::mutex> lock(buffer.mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return false;
     if (buffer.leases_ > 0 || buffer.exports_ > 0 || buffer.store_->is_file()) return false;
-    std::shared_ptr<ByteStore> file = SpillDir::instance().create_file(buffer.nbytes_);
-    if (buffer.nbytes_ > 0) file->write_at(0, buffer.store_->data(), static_cast<std::size_t>(buffer.nbytes_));
+    std::shared_ptr<ByteStore> file;
+    {
+      MutexReleased released(mutex);
+      file = SpillDir::instance().create_file(buffer.nbytes_);
+      if (buffer.nbytes_ > 0) file->write_at(0, buffer.store_->data(), static_cast<std::size_t>(buffer.nbytes_));
+    }
+    // A NumPy export (add_export needs no lock) pinned the RAM copy meanwhile: keep it, drop the file.
+    if (buffer.exports_ > 0) return false;
     buffer.store_ = std::move(file);
     count(false, buffer.nbytes_, -1);
     count(true, buffer.nbytes_, +1);
     ++spills;
     return true;
+  }
+
+  /// Whether `buffer` is a spill candidate now: in RAM, unleased, unexported. Never waits for its mutex.
+  static bool spillable(Buffer& buffer) {
+    std::unique_lock<std::mutex> lock(buffer.mutex_, std::try_to_lock);
+    return lock.owns_lock() && !buffer.store_->is_file() && buffer.leases_ == 0 && buffer.exports_ == 0 &&
+           buffer.nbytes_ > 0;
   }
 
   /// Spill unleased, unexported RAM buffers (LRU first) until `needed` more bytes fit (0: until use is
@@ -194,9 +228,7 @@ class MemoryGovernor::Impl {
     }
     std::vector<std::pair<std::uint64_t, std::shared_ptr<Buffer>>> candidates;
     for (auto& buffer : alive) {
-      if (!buffer->store()->is_file() && buffer->leases_ == 0 && buffer->exports_ == 0 && buffer->nbytes_ > 0) {
-        candidates.emplace_back(buffer->last_use_.load(), buffer);
-      }
+      if (spillable(*buffer)) candidates.emplace_back(buffer->last_use_.load(), buffer);
     }
     if (all_or_nothing) {
       std::uint64_t spillable = 0;

@@ -1,6 +1,7 @@
 // Unit tests of core/governor.cpp: byte counts, budgets, placement, LRU spilling, pins, accounting, threads.
 #include "core/governor.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -364,4 +365,36 @@ TEST_CASE(small_buffers_spill_only_when_big_ones_are_not_enough) {
     }
   }
   CHECK(spilled >= 2 && spilled <= 4);
+}
+
+TEST_CASE(other_threads_allocate_while_a_spill_writes) {
+  // Lowering the limit spills a 256 MiB buffer, a write long enough to watch. An allocation by another
+  // thread must finish while it runs: the spill used to hold the governor mutex for the whole write,
+  // stalling every allocation, tile request and free of the process behind it.
+  reset(1024 * MiB);
+  auto small_file = gov().allocate(4096, Placement::File);  // makes the spill directory
+  const std::string dir = SpillDir::instance().path();
+  const std::size_t files_before = test_support::list_dir(dir).size();
+  auto big = gov().allocate(256 * MiB, Placement::Ram, /*zeroed=*/false);
+  {
+    Buffer::Lease lease = Buffer::lease(big);
+    std::memset(lease.data(), 0x5a, static_cast<std::size_t>(big->nbytes()));
+  }
+  const std::uint64_t spills_before = gov().info().spills;
+  std::thread lowering([] { gov().set_limit(8 * MiB); });
+  // The spill file exists before its bytes are written: from then on the spill is writing.
+  while (test_support::list_dir(dir).size() == files_before) std::this_thread::yield();
+  auto during = gov().allocate(4096);
+  const bool allocated_during_the_spill = gov().info().spills == spills_before;
+  lowering.join();
+  CHECK(allocated_during_the_spill);
+  CHECK_EQ(gov().info().spills, spills_before + 1);
+  CHECK(big->is_file());
+  {
+    Buffer::Lease lease = Buffer::lease(big);
+    const std::byte* data = lease.data();
+    CHECK(data[0] == std::byte{0x5a} && data[big->nbytes() / 2] == std::byte{0x5a} &&
+          data[big->nbytes() - 1] == std::byte{0x5a});
+  }
+  gov().set_limit(std::nullopt);
 }
