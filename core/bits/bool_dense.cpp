@@ -17,9 +17,36 @@ constexpr std::int64_t kMaxColumns = 8;  // wider x: BLAS on converted tiles win
 
 bool real_dense(DType d) noexcept { return d == DType::Float32 || d == DType::Float64 || is_integer_dtype(d); }
 
+/// out[0:n] += add[0:n]; `Width` > 0 fixes n at compile time, so the loop becomes a few vector adds.
+template <int Width, class Acc>
+inline void add_row(Acc* out, const Acc* add, std::int64_t n) {
+  if constexpr (Width > 0) {
+    for (int c = 0; c < Width; ++c) out[c] += add[c];
+  } else {
+    for (std::int64_t c = 0; c < n; ++c) out[c] += add[c];
+  }
+}
+
+template <int Width, class Acc>
+void multiply_width(const Array& a, const Buffer::Lease& lease, const std::vector<Acc>& x, std::int64_t n,
+                    std::vector<Acc>& y);
+
 template <class Acc>
 void multiply(const Array& a, const Buffer::Lease& lease, const std::vector<Acc>& x, std::int64_t n,
               std::vector<Acc>& y) {
+  // The common widths (a vector, a block of 8 right-hand sides) get loops of fixed length.
+  switch (n) {
+    case 1: return multiply_width<1>(a, lease, x, n, y);
+    case 2: return multiply_width<2>(a, lease, x, n, y);
+    case 4: return multiply_width<4>(a, lease, x, n, y);
+    case 8: return multiply_width<8>(a, lease, x, n, y);
+    default: return multiply_width<0>(a, lease, x, n, y);
+  }
+}
+
+template <int Width, class Acc>
+void multiply_width(const Array& a, const Buffer::Lease& lease, const std::vector<Acc>& x, std::int64_t n,
+                    std::vector<Acc>& y) {
   const std::int64_t m = a.rows(), nw = words_for(a.cols());
   const std::int64_t bands = (m + 63) / 64;
   tbb::parallel_for(std::int64_t{0}, bands, [&](std::int64_t band) {
@@ -29,13 +56,27 @@ void multiply(const Array& a, const Buffer::Lease& lease, const std::vector<Acc>
     for (std::int64_t r = 0; r < nr; ++r) {
       Acc* out = y.data() + (r0 + r) * n;
       const std::uint64_t* row = rows.data() + r * nw;
-      for (std::int64_t w = 0; w < nw; ++w) {
-        std::uint64_t word = row[w];
-        while (word != 0) {
-          const int t = __builtin_clzll(word);
-          word &= ~(1ull << (63 - t));
-          const Acc* add = x.data() + (64 * w + t) * n;
-          for (std::int64_t c = 0; c < n; ++c) out[c] += add[c];
+      if constexpr (Width > 0) {
+        // A fixed width: the row's sums stay in registers until the row is done (ascending j, as below).
+        Acc acc[Width] = {};
+        for (std::int64_t w = 0; w < nw; ++w) {
+          std::uint64_t word = row[w];
+          while (word != 0) {
+            const int t = __builtin_clzll(word);
+            word &= ~(1ull << (63 - t));
+            const Acc* add = x.data() + (64 * w + t) * Width;
+            for (int c = 0; c < Width; ++c) acc[c] += add[c];
+          }
+        }
+        for (int c = 0; c < Width; ++c) out[c] += acc[c];
+      } else {
+        for (std::int64_t w = 0; w < nw; ++w) {
+          std::uint64_t word = row[w];
+          while (word != 0) {
+            const int t = __builtin_clzll(word);
+            word &= ~(1ull << (63 - t));
+            add_row<0>(out, x.data() + (64 * w + t) * n, n);
+          }
         }
       }
     }

@@ -232,7 +232,8 @@ def test_every_instruction_set_gives_the_same_bits(level):
 
 
 def test_ctrl_c_interrupts_the_causal_matrix_kernel():
-    # The slowest copy of the pair tests on one thread takes seconds at n = 40000; SIGINT 0.3 s in must stop it.
+    # The slowest copy of the pair tests on one thread takes about 10 s at n = 100000 (5e9 pair tests); SIGINT
+    # 0.3 s in must stop it long before that, even on a loaded machine where the signal arrives late.
     child = textwrap.dedent("""
         import sys, time
         import pycauset
@@ -241,7 +242,7 @@ def test_ctrl_c_interrupts_the_causal_matrix_kernel():
         print("go", flush=True)
         start = time.perf_counter()
         try:
-            causet.sprinkle(causet.MinkowskiDiamond(2), n=40000, seed=1)
+            causet.sprinkle(causet.MinkowskiDiamond(2), n=100000, seed=1)
             print("finished", flush=True)
         except KeyboardInterrupt:
             print(f"interrupted after {time.perf_counter() - start:.2f} s", flush=True)
@@ -254,4 +255,4 @@ def test_ctrl_c_interrupts_the_causal_matrix_kernel():
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert out.startswith("interrupted"), out + err
-    assert float(out.split()[2]) < 1.5
+    assert float(out.split()[2]) < 5.0
