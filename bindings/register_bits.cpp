@@ -13,6 +13,7 @@
 #include "core/bits/bit_matmul.hpp"
 #include "core/bits/closure.hpp"
 #include "core/bits/count_kernels.hpp"
+#include "core/bits/word_rows.hpp"
 #include "storage/errors.hpp"
 
 namespace py = pybind11;
@@ -61,6 +62,13 @@ void check_mask(const Array& a, const Array& b, const std::optional<Array>& mask
 void register_bits(py::module_& m) {
   m.def("bit_kernel", []() { return bits::count_kernel_name(bits::count_kernel()); },
         "The popcount kernel of bit products: 'avx512-vpopcntdq', 'avx2' or 'scalar' (lowered by PYCAUSET_SIMD).");
+  m.def(
+      "copy_bits",
+      [](const Array& a) {
+        py::gil_scoped_release release;
+        return bits::copy_bits(a);
+      },
+      py::arg("a"), "A contiguous copy of a bool view on packed words (a transposed view by 64x64 bit transposes).");
   m.def(
       "transitive_closure",
       [](const Array& c) {

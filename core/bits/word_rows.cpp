@@ -1,6 +1,8 @@
 // Word rows from bool views: direct gathers for runs of bits, an unpacking copy for everything else.
 #include "core/bits/word_rows.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -131,6 +133,25 @@ void write_word_rows(const Array& out, const Buffer::Lease& lease, std::int64_t 
     scatter_bits(rows + r * ld, cols, staged.data(), first_bit - 8 * first_byte + r * cols);
   }
   store.write_at(first_byte, staged.data(), staged.size());
+}
+
+Array copy_bits(const Array& a) {
+  Array out;
+  {
+    const Buffer::Lease pin = Buffer::lease(a.buffer());
+    out = Array::zeros(DType::Bool, a.ndim(), a.rows(), a.cols());
+  }
+  const std::int64_t rows = a.rows(), nw = words_for(a.cols());
+  if (rows == 0 || a.cols() == 0) return out;
+  const Buffer::Lease in = Buffer::lease(a.buffer());
+  const Buffer::Lease dst = Buffer::lease(out.buffer());
+  tbb::parallel_for(std::int64_t{0}, (rows + 63) / 64, [&](std::int64_t band) {
+    const std::int64_t r0 = 64 * band, nr = std::min<std::int64_t>(64, rows - r0);
+    std::vector<std::uint64_t> words(static_cast<std::size_t>(nr * nw), 0);
+    read_word_rows(a, in, r0, nr, words.data(), nw);
+    write_word_rows(out, dst, r0, nr, words.data(), nw);
+  });
+  return out;
 }
 
 }  // namespace pycauset::bits

@@ -33,4 +33,8 @@ void read_word_columns(const Array& a, const Buffer::Lease& lease, std::int64_t 
 void write_word_rows(const Array& out, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr,
                      const std::uint64_t* rows, std::int64_t ld);
 
+/// \brief Return a contiguous copy of the bool view `a` (any view: a transposed one is turned by 64 x 64 bit
+///        transposes), bands of 64 rows in parallel, placed by the governor.
+Array copy_bits(const Array& a);
+
 }  // namespace pycauset::bits

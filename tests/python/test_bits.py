@@ -372,3 +372,13 @@ def test_bool_times_thin_dense_matches_numpy(dtype, m, k):
     assert_eq(C.T @ pycauset.vector(y), c.T @ y)              # Cᵀ @ x: columns turned by bit transposes
     assert_eq(C[1::2, ::3] @ pycauset.vector(make_array((len(range(0, k, 3)),), dtype, seed=46)),
               c[1::2, ::3] @ make_array((len(range(0, k, 3)),), dtype, seed=46))
+
+
+@pytest.mark.parametrize("view", ["whole", "transposed", "sliced", "strided"])
+def test_copy_bits_of_any_view_matches_numpy(view, storage):
+    base = _bits((200, 131), 0.5, 50)
+    A = to_pycauset(base, storage)
+    pick = {"whole": lambda m: m, "transposed": lambda m: m.T, "sliced": lambda m: m[7:190, 3:120],
+            "strided": lambda m: m[::3, 1::2]}[view]
+    copied = _wrap(core.copy_bits(pick(A)))
+    assert_eq(copied, pick(base))
