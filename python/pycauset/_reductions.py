@@ -341,17 +341,26 @@ _BLOCK_BYTES = 8 * 2**20  # rows exported per block: at most this much, or one r
 def _row_blocks(source):
     """Yield ``(first_row, block)``: consecutive blocks of rows of a matrix as NumPy arrays (evaluating
     an expression only for those rows); a vector comes as one 1 x n block per chunk of columns."""
-    from ._interop import to_numpy
-
     if source.ndim == 1:
         step = _BLOCK_BYTES // builtins.max(1, source.dtype.itemsize)
         for start in range(0, source.shape[0], step):
-            yield start, to_numpy(source[start:start + step], allow_huge=True)[None, :]
+            yield start, _numpy_block(source[start:start + step])[None, :]
         return
     rows, cols = source.shape
     step = builtins.max(1, _BLOCK_BYTES // builtins.max(1, cols * source.dtype.itemsize))
     for start in range(0, rows, step):
-        yield start, to_numpy(source[start:start + step], allow_huge=True)
+        yield start, _numpy_block(source[start:start + step])
+
+
+def _numpy_block(part):
+    """A block as NumPy data: a read-only view of RAM-backed unpacked data (no copy), else a copy of the
+    block alone (bit-packed bool, spill files, expressions evaluated for these rows only)."""
+    from ._array import _is_pycauset
+    from ._interop import to_numpy
+
+    if _is_pycauset(part) and part.storage == "ram" and part.dtype != np.bool_:
+        return to_numpy(part, copy=False, allow_huge=True)
+    return to_numpy(part, allow_huge=True)
 
 
 def _better(best, candidate, pick):

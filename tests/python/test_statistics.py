@@ -152,3 +152,14 @@ def test_statistics_of_a_file_backed_matrix_larger_than_the_budget(budget):
         _same(pycauset.std(m.T, axis=axis), np.std(a.T, axis=axis))
         _same(pycauset.argmax(m - 50, axis=axis), np.argmax(a - 50, axis=axis))
         _same(m.sum(axis=axis, dtype="float32", keepdims=True), a.sum(axis=axis, dtype="float32", keepdims=True))
+
+
+def test_argmax_is_internal_work_not_an_export():
+    previous = pycauset.get_export_max_bytes()
+    a = make_array((100, 200), "float64", seed=9)
+    try:
+        pycauset.set_export_max_bytes(1000)  # a user's cap on exports must not stop a reduction
+        for axis in (None, 0, 1):
+            _same(pycauset.argmax(pycauset.matrix(a), axis=axis), np.argmax(a, axis=axis))
+    finally:
+        pycauset.set_export_max_bytes(previous)
