@@ -10,7 +10,7 @@ from conftest import DTYPES, NUMERIC_DTYPES, ODD_SHAPES, assert_eq, make_array, 
 def _same(got, expected):
     """Compare a reduction result (NumPy scalar or pycauset object) with NumPy's: dtype, shape, values."""
     expected = np.asarray(expected)
-    got = np.asarray(got) if np.ndim(got) == 0 and not hasattr(got, "storage") else pycauset.to_numpy(got)
+    got = pycauset.to_numpy(got, allow_huge=True) if hasattr(got, "storage") else np.asarray(got)
     assert got.dtype == expected.dtype, f"dtype {got.dtype} != {expected.dtype}"
     assert got.shape == expected.shape, f"shape {got.shape} != {expected.shape}"
     if expected.dtype.kind in "fc":
