@@ -209,6 +209,9 @@ def main(argv=None) -> int:
               "out_of_core": None}
     print(format_machine(record["machine"]))
     print(f"bit kernel: {record['bit_kernel']}")
+    probe = record["probe"] = pc._core.bit_kernel_probe(1.0)
+    print(f"one core: the count kernel on L1-resident operands {probe['kernel_in_l1_bits_per_s']:.3g} bit triples/s; "
+          f"raw VPOPCNTQ throughput {probe['popcount_peak_bits_per_s']:.3g} bits/s")
     print(f"{'N':>7} {'NumPy f32 /s':>13} {'pycauset /s':>12} {'ratio':>7} {'histogram /s':>13}   (useful bit triples)")
     for n in args.sizes:
         row = bench_matmul(pc, np, n, args.repeats)

@@ -63,6 +63,23 @@ void register_bits(py::module_& m) {
   m.def("bit_kernel", []() { return bits::count_kernel_name(bits::count_kernel()); },
         "The popcount kernel of bit products: 'avx512-vpopcntdq', 'avx2' or 'scalar' (lowered by PYCAUSET_SIMD).");
   m.def(
+      "bit_kernel_probe",
+      [](double seconds) {
+        double kernel = 0, peak = 0;
+        {
+          py::gil_scoped_release release;
+          kernel = bits::probe_kernel_rate(bits::count_kernel(), seconds);
+          peak = bits::probe_popcount_peak(seconds);
+        }
+        py::dict out;
+        out["kernel_in_l1_bits_per_s"] = kernel;
+        out["popcount_peak_bits_per_s"] = peak;
+        return out;
+      },
+      py::arg("seconds") = 0.5,
+      "Single-thread ceilings for benchmarks: the count kernel on L1-resident operands, and VPOPCNTQ's raw "
+      "throughput (bits counted per second; 0 without AVX-512 VPOPCNTDQ).");
+  m.def(
       "copy_bits",
       [](const Array& a) {
         py::gil_scoped_release release;

@@ -25,6 +25,16 @@ const char* count_kernel_name(CountKernel kernel) noexcept;
 /// \brief Return the block routine of `kernel` (the scalar one when the build has no SIMD copies).
 CountBlock count_block(CountKernel kernel) noexcept;
 
+/// \brief Measure, on the calling thread for about `seconds`, the rate (bit triples per second) of `kernel`
+///        on operands that stay in L1: the ceiling of the full product, which also streams its operands
+///        from L2/memory, hands tiles to epilogues and skips work.
+double probe_kernel_rate(CountKernel kernel, double seconds);
+
+/// \brief Measure the raw popcount throughput of this core (bits counted per second by independent
+///        VPOPCNTQ on registers, AVX-512 only; 0 when the CPU lacks it): the hardware peak of any
+///        popcount-based product, before the ANDs, adds and loads it also needs.
+double probe_popcount_peak(double seconds);
+
 // The copies, each in its own file compiled for its instruction set (flags in CMakeLists.txt).
 namespace count_scalar {
 void count_block(std::int64_t m, std::int64_t n, std::int64_t kw, const std::uint64_t* a, std::int64_t lda,
@@ -35,6 +45,7 @@ void count_block(std::int64_t m, std::int64_t n, std::int64_t kw, const std::uin
                  const std::uint64_t* b, std::int64_t ldb, std::int32_t* c, std::int64_t ldc);
 }
 namespace count_avx512 {
+double popcount_peak(double seconds);
 void count_block(std::int64_t m, std::int64_t n, std::int64_t kw, const std::uint64_t* a, std::int64_t lda,
                  const std::uint64_t* b, std::int64_t ldb, std::int32_t* c, std::int64_t ldc);
 }

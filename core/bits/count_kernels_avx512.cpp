@@ -5,6 +5,8 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+#include <chrono>
+
 // GCC 12's AVX-512 headers build some intrinsics from an "undefined" register that its own
 // -Wuninitialized then reports: noise from the headers, not from this code.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -49,5 +51,25 @@ inline void micro(std::int64_t kw, const std::uint64_t* a, std::int64_t lda, con
 }
 }  // namespace
 #include "core/bits/count_tiling.inc"
+
+double popcount_peak(double seconds) {
+  // Twelve independent chains of VPOPCNTQ, enough to cover its latency: the throughput bound alone.
+  __m512i v[12];
+  for (int j = 0; j < 12; ++j) v[j] = _mm512_set1_epi64(0x0123456789abcdefll * (j + 1));
+  const auto start = std::chrono::steady_clock::now();
+  std::int64_t rounds = 0;
+  double elapsed = 0;
+  do {
+    for (int r = 0; r < 100000; ++r) {
+      for (int j = 0; j < 12; ++j) v[j] = _mm512_popcnt_epi64(v[j]);
+      // Opaque to the optimiser: the chains cannot be folded away.
+      asm volatile("" : "+v"(v[0]), "+v"(v[1]), "+v"(v[2]), "+v"(v[3]), "+v"(v[4]), "+v"(v[5]), "+v"(v[6]),
+                   "+v"(v[7]), "+v"(v[8]), "+v"(v[9]), "+v"(v[10]), "+v"(v[11]));
+    }
+    rounds += 100000;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  return static_cast<double>(rounds) * 12 * 512 / elapsed;
+}
 }  // namespace pycauset::bits::count_avx512
 #endif
