@@ -110,7 +110,7 @@ def _check_power(base_dtype: str, exponent) -> None:
         negative = exponent_kind in "iu" and getattr(exponent, "size", 1) > 0 and minimum(exponent) < 0
         value = np.zeros((), dtype=_dtype_of(exponent))
     if negative and value.dtype.kind in "biu" and np.dtype(base_dtype).kind in "biu":
-        raise ValueError("Integers to negative integer powers are not allowed.")
+        raise _core.PyCausetValueError("Integers to negative integer powers are not allowed.")
 
 
 def _resolve_index(shape, key):
@@ -121,7 +121,7 @@ def _resolve_index(shape, key):
         key = (key,)
     key = tuple(slice(None) if k is Ellipsis else k for k in key)
     if len(key) > len(shape):
-        raise IndexError(f"too many indices: the expression is {len(shape)}-dimensional, but {len(key)} were indexed")
+        raise _core.PyCausetIndexError(f"too many indices: the expression is {len(shape)}-dimensional, but {len(key)} were indexed")
     if len(shape) == 1:
         k = key[0]
         if isinstance(k, slice):
@@ -205,7 +205,7 @@ class Expression(ArithmeticMixin, ProtocolMixin):
 
     def __bool__(self):
         if self.size != 1:
-            raise ValueError("The truth value of an expression with more than one element is ambiguous. "
+            raise _core.PyCausetValueError("The truth value of an expression with more than one element is ambiguous. "
                              "Use a.any() or a.all() on pycauset.to_numpy(a)")
         return bool(self.eval()[(0,) * self.ndim])
 
@@ -224,9 +224,9 @@ class Expression(ArithmeticMixin, ProtocolMixin):
         if out is None:
             return _wrap(self._node._eval())
         if not isinstance(out, _ArrayBase):
-            raise TypeError(f"out must be a pycauset Matrix or Vector, got {type(out).__name__}")
+            raise _core.PyCausetTypeError(f"out must be a pycauset Matrix or Vector, got {type(out).__name__}")
         if not np.can_cast(self.dtype, out.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast the expression's dtype('{self.dtype}') to the output's "
+            raise _core.PyCausetTypeError(f"Cannot cast the expression's dtype('{self.dtype}') to the output's "
                             f"dtype('{out.dtype}') with casting rule 'same_kind'")
         self._node._assign_to(out)
         return out
@@ -269,7 +269,7 @@ class Expression(ArithmeticMixin, ProtocolMixin):
         return Expression(self._node._column(j)._sliced(0, 1, 1, r0, rn, rs))
 
     def __setitem__(self, key, value):
-        raise TypeError("an expression is read-only; evaluate it first (e = expr.eval()) to assign elements")
+        raise _core.PyCausetTypeError("an expression is read-only; evaluate it first (e = expr.eval()) to assign elements")
 
     def __repr__(self) -> str:
         return (f"pycauset.Expression(shape={self.shape}, dtype={self.dtype_name}, lazy; "

@@ -16,7 +16,7 @@ def _operand(x, position: int):
     """Return ``x`` as a Matrix/Vector, rejecting 0-D operands as NumPy's matmul does."""
     x = concrete(x)
     if not isinstance(x, _core.Array) and np.ndim(x) == 0:
-        raise ValueError(
+        raise _core.PyCausetValueError(
             f"matmul: Input operand {position} does not have enough dimensions "
             f"(has 0, gufunc core with signature {_SIGNATURE} requires 1)"
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._dtypes import _core
+
 _UFUNCS = {
     np.add: "add", np.subtract: "subtract", np.multiply: "multiply", np.true_divide: "true_divide",
     np.negative: "negative", np.positive: "positive", np.absolute: "absolute", np.sqrt: "sqrt",
@@ -89,7 +91,7 @@ def _numpy_ufunc(ufunc, method, inputs, kwargs):
     outs = out if isinstance(out, tuple) else (out,) if out is not None else ()
     ours = [o for o in outs if _is_pycauset(o)]
     if ours and len(ours) != len(outs):
-        raise TypeError(f"numpy.{name}: out= mixes pycauset objects and NumPy arrays; use one kind")
+        raise _core.PyCausetTypeError(f"numpy.{name}: out= mixes pycauset objects and NumPy arrays; use one kind")
     if outs and not ours:
         kwargs["out"] = out
     result = getattr(ufunc, method)(*_as_numpy(inputs, name), **_as_numpy(kwargs, name))

@@ -15,7 +15,7 @@ def _triangle(m, k, upper: bool):
     try:
         k = operator.index(k)
     except TypeError:
-        raise TypeError(f"{name}: k must be an integer, got {type(k).__name__}") from None
+        raise _core.PyCausetTypeError(f"{name}: k must be an integer, got {type(k).__name__}") from None
     return _wrap(_core.triangle(asarray_like(m), k, upper))
 
 

@@ -234,7 +234,10 @@ def det(a):
     >>> round(float(pycauset.linalg.det([[1.0, 2.0], [3.0, 4.0]])), 12)
     -2.0
     """
-    sign, logabsdet = _slogdet_scalars(_square_operand(a))
+    a = _square_operand(a)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise _core.PyCausetLinAlgError(f"det: expected a square matrix, got shape {tuple(a.shape)}")
+    sign, logabsdet = _slogdet_scalars(a)
     with np.errstate(over="ignore"):
         return sign * np.exp(logabsdet).astype(sign.dtype)
 
@@ -273,7 +276,7 @@ def eigh(a, UPLO="L"):
     [1.0, 3.0]
     """
     if UPLO not in ("L", "U"):
-        raise ValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
+        raise _core.PyCausetValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
     w, v = _core.eigh(_square_operand(a), UPLO)
     return EighResult(_wrap(w), _wrap(v))
 
@@ -316,7 +319,7 @@ def eigvalsh(a, UPLO="L"):
     from ._creation import vector
 
     if UPLO not in ("L", "U"):
-        raise ValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
+        raise _core.PyCausetValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
     dense = _in_ram_operand(a, "eigvalsh", 3)
     if dense.shape[0] != dense.shape[1]:
         raise _core.PyCausetLinAlgError(f"eigvalsh: expected a square matrix, got shape {dense.shape}")
@@ -373,7 +376,7 @@ def _vector_norm(x, ord):
     if ord == 0:
         return float(sum(int(np.count_nonzero(blk)) for blk in _blocks(x)))
     if isinstance(ord, str):
-        raise ValueError(f"Invalid norm order {ord!r} for vectors")
+        raise _core.PyCausetValueError(f"Invalid norm order {ord!r} for vectors")
     acc = 0.0
     for blk in _blocks(x):
         acc += float(np.sum(np.abs(blk) ** ord))
@@ -406,14 +409,14 @@ def _matrix_norm(x, ord):
         return float(sums.max() if ord == np.inf else sums.min())
     if ord in (2, -2, "nuc"):
         if not _fits_budget(x):
-            raise NotImplementedError(
+            raise _core.PyCausetNotImplementedError(
                 f"norm(ord={ord!r}) of a matrix needs its singular values; pycauset computes them in RAM "
                 f"only and this {x.shape[0]}x{x.shape[1]} matrix ({x.nbytes} bytes) exceeds the memory "
                 "budget: raise it with pycauset.set_memory_limit, or use ord='fro' / 1 / inf")
         from ._interop import to_numpy
 
         return float(np.linalg.norm(to_numpy(x, allow_huge=True), ord))
-    raise ValueError(f"Invalid norm order {ord!r} for matrices")
+    raise _core.PyCausetValueError(f"Invalid norm order {ord!r} for matrices")
 
 
 def _norm_dtype(x):
@@ -465,12 +468,12 @@ def norm(x, ord=None, axis=None):
         return _norm_dtype(x)(value)
     if x.ndim == 1:
         if axis not in (0, -1):
-            raise ValueError(f"axis {axis} is out of bounds for a 1-D vector")
+            raise _core.PyCausetValueError(f"axis {axis} is out of bounds for a 1-D vector")
         return _norm_dtype(x)(_vector_norm(x, ord))
     if axis not in (0, 1, -1, -2):
-        raise ValueError(f"axis {axis} is out of bounds for a 2-D matrix; use None, 0 or 1")
+        raise _core.PyCausetValueError(f"axis {axis} is out of bounds for a 2-D matrix; use None, 0 or 1")
     if isinstance(ord, str):
-        raise ValueError(f"Invalid norm order {ord!r} for vectors")
+        raise _core.PyCausetValueError(f"Invalid norm order {ord!r} for vectors")
     from ._creation import vector
 
     rows = x if axis % 2 == 1 else x.T  # norms of the rows of `rows`
