@@ -316,6 +316,39 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
         """Same as ``pycauset.to_numpy(self, copy=copy, allow_huge=allow_huge)``."""
         return _interop.to_numpy(self, copy=copy, allow_huge=allow_huge)
 
+    def to_dask(self, chunks="auto"):
+        """A ``dask.array.Array`` over this object, reading a block per chunk (see ``pycauset.to_dask``)."""
+        from ._dask import to_dask
+
+        return to_dask(self, chunks=chunks)
+
+    # ------------------------------------------------------------------ DLPack
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """Export a RAM-backed dense object through DLPack, read-only and zero-copy (``np.from_dlpack(M)``).
+
+        File-backed and bool (bit-packed) objects have no zero-copy DLPack form: export them with
+        ``pycauset.to_numpy`` first.
+        """
+        from ._interop import to_numpy
+
+        if self.storage != "ram" or self.dtype_name == "bool":
+            raise _core.PyCausetTypeError(
+                f"__dlpack__: only RAM-backed, non-bool objects export zero-copy; this is a {self.storage}-backed "
+                f"{self.dtype_name} object: use pycauset.to_numpy(obj) and pass the NumPy array instead")
+        view = to_numpy(self, copy=False)  # read-only, shares the buffer (and pins it while the capsule lives)
+        kwargs = {"stream": stream}
+        if max_version is not None:
+            kwargs["max_version"] = max_version
+        if dl_device is not None:
+            kwargs["dl_device"] = dl_device
+        if copy is not None:
+            kwargs["copy"] = copy
+        return view.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        """DLPack device of the data: the CPU (device type 1, id 0)."""
+        return (1, 0)
+
     def packbits(self):
         """Return the bits of a bool array as a buffer-protocol object of ``uint8``.
 
