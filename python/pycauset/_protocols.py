@@ -113,18 +113,62 @@ def _defaults_only(name: str, kwargs: dict, *allowed) -> None:
             _unsupported(name, f"the argument {key}={value!r}")
 
 
-def _np_sum(a, axis=None, **kwargs):
+def _axis(name: str, a, axis):
+    """NumPy's axis argument in pycauset's form (None, 0 or 1): a tuple naming every axis is None (dask
+    passes ``axis=(0, 1)``), a 1-tuple its element; anything else runs NumPy's implementation."""
+    if not isinstance(axis, tuple):
+        return axis
+    ndim = getattr(a, "ndim", None)
+    if ndim is not None and sorted(x % ndim for x in axis) == list(range(ndim)):
+        return None
+    if len(axis) == 1:
+        return axis[0]
+    _unsupported(name, f"axis={axis!r}")
+
+
+def _np_sum(a, axis=None, dtype=None, keepdims=False, **kwargs):
     from ._reductions import sum as reduce_sum
 
-    _defaults_only("sum", kwargs, "dtype", "out", "keepdims", "initial", "where")
-    return reduce_sum(a, axis=axis)
+    _defaults_only("sum", kwargs, "out", "initial", "where")
+    return reduce_sum(a, axis=_axis("sum", a, axis), dtype=dtype, keepdims=bool(keepdims))
 
 
-def _np_mean(a, axis=None, **kwargs):
+def _np_mean(a, axis=None, dtype=None, keepdims=False, **kwargs):
     from ._reductions import mean
 
-    _defaults_only("mean", kwargs, "dtype", "out", "keepdims", "where")
-    return mean(a, axis=axis)
+    _defaults_only("mean", kwargs, "out", "where")
+    return mean(a, axis=_axis("mean", a, axis), dtype=dtype, keepdims=bool(keepdims))
+
+
+def _reduction(name, *allowed):
+    """np.min / np.max / np.argmin / ... routed to pycauset's reduction of the same name (axis, keepdims)."""
+    def call(a, axis=None, *args, keepdims=False, **kwargs):
+        from . import _reductions
+
+        if args:
+            _unsupported(name, "positional arguments after axis")
+        extra = {k: kwargs.pop(k) for k in allowed if k in kwargs}
+        _defaults_only(name, kwargs, "out", "initial", "where")
+        return getattr(_reductions, name)(a, axis=_axis(name, a, axis), keepdims=bool(keepdims), **extra)
+
+    call.__name__ = name
+    return call
+
+
+def _function(name):
+    """A function of pycauset._functions with NumPy's signature (where, concatenate, allclose, ...)."""
+    def call(*args, **kwargs):
+        from . import _functions
+
+        try:
+            return getattr(_functions, name)(*args, **kwargs)
+        except TypeError as error:
+            if isinstance(error, _core.PyCausetError):
+                raise
+            raise _UseNumPy(f"{name}: {error}") from None  # an argument pycauset's version lacks
+
+    call.__name__ = name
+    return call
 
 
 def _np_trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
@@ -176,6 +220,12 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
 
 _FUNCTIONS = {
     np.sum: _np_sum, np.mean: _np_mean, np.trace: _np_trace, np.transpose: _np_transpose,
+    np.min: _reduction("min"), np.max: _reduction("max"), np.amin: _reduction("min"), np.amax: _reduction("max"),
+    np.argmin: _reduction("argmin"), np.argmax: _reduction("argmax"),
+    np.std: _reduction("std", "dtype", "ddof"), np.var: _reduction("var", "dtype", "ddof"),
+    np.where: _function("where"), np.concatenate: _function("concatenate"), np.allclose: _function("allclose"),
+    np.array_equal: _function("array_equal"), np.zeros_like: _function("zeros_like"),
+    np.ones_like: _function("ones_like"), np.full_like: _function("full_like"), np.empty_like: _function("empty_like"),
     np.matmul: _np_matmul, np.dot: _np_dot,
     np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"), np.linalg.det: _linalg("det"),
     np.linalg.slogdet: _linalg("slogdet"), np.linalg.eigh: _linalg("eigh"), np.linalg.norm: _np_norm,

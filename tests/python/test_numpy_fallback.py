@@ -45,7 +45,8 @@ def test_small_ram_matrix_works_like_numpy(name, call):
     a = np.random.default_rng(1).random((6, 6))
     expected = call(a)
     got = call(pycauset.matrix(a))
-    np.testing.assert_allclose(_numpy_of(got), np.asarray(expected), rtol=1e-10, atol=1e-12)
+    single = np.asarray(expected).dtype == np.float32  # pycauset sums float32 in double: rounding differs
+    np.testing.assert_allclose(_numpy_of(got), np.asarray(expected), rtol=1e-6 if single else 1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name,call", CALLS, ids=[c[0] for c in CALLS])
