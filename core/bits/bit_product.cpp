@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/bits/count_kernels.hpp"
 #include "core/bits/word_rows.hpp"
@@ -53,7 +54,7 @@ void pack_columns(const Array& b, const Buffer::Lease& lease, std::int64_t j0, s
   out.block_spans.assign(static_cast<std::size_t>(blocks), WordSpan{});
   // Columns in slices of 64 per task: each task writes whole word rows of its own columns.
   const std::int64_t slices = (n + 63) / 64;
-  tbb::parallel_for(std::int64_t{0}, slices, [&](std::int64_t s) {
+  for_each_band(slices, [&](std::int64_t s) {
     const std::int64_t c0 = 64 * s, nc = std::min<std::int64_t>(64, n - c0);
     std::uint64_t* rows = out.words + c0 * ld;
     std::fill(rows, rows + nc * ld, 0ull);
@@ -174,6 +175,7 @@ BitProductStats bit_product(const Array& a, const Array& b, Epilogue& epilogue, 
     for (std::int64_t first = 0; first < bands;) {
       const std::int64_t last = std::min(bands, first + round);
       const auto start = std::chrono::steady_clock::now();
+      check_interrupt();
       tbb::parallel_for(first, last, std::int64_t{1}, [&](std::int64_t band) {
         done += multiply_band(a, lease_a, band * kBand, ld, cols, kernel, strictly_upper, epilogue);
       });

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/bits/word_rows.hpp"
 #include "core/tiles/tile_io.hpp"
@@ -49,7 +50,7 @@ void multiply_width(const Array& a, const Buffer::Lease& lease, const std::vecto
                     std::vector<Acc>& y) {
   const std::int64_t m = a.rows(), nw = words_for(a.cols());
   const std::int64_t bands = (m + 63) / 64;
-  tbb::parallel_for(std::int64_t{0}, bands, [&](std::int64_t band) {
+  for_each_band(bands, [&](std::int64_t band) {
     const std::int64_t r0 = 64 * band, nr = std::min<std::int64_t>(64, m - r0);
     std::vector<std::uint64_t> rows(static_cast<std::size_t>(nr * nw), 0);
     read_word_rows(a, lease, r0, nr, rows.data(), nw);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/bits/word_rows.hpp"
 #include "core/governor.hpp"
@@ -83,10 +84,13 @@ Array transitive_closure(const Array& c) {
       }
       std::fill(theirs, theirs + ln * nw, 0ull);
       read_word_rows(out, result, l0, ln, theirs, nw);
-      tbb::parallel_for(std::int64_t{0}, nr, [&](std::int64_t r) { take_in(mine + r * nw, nw, l0, l0 + ln, theirs, l0); });
+      for_each_band(nr, [&](std::int64_t r) { take_in(mine + r * nw, nw, l0, l0 + ln, theirs, l0); });
     }
     // Then the band itself, bottom up: rows below r are closed when row r takes them in.
-    for (std::int64_t r = nr - 1; r >= 0; --r) take_in(mine + r * nw, nw, r0 + r + 1, r1, mine, r0);
+    for (std::int64_t r = nr - 1; r >= 0; --r) {
+      if (r % 64 == 0) check_interrupt();
+      take_in(mine + r * nw, nw, r0 + r + 1, r1, mine, r0);
+    }
     write_word_rows(out, result, r0, nr, mine, nw);
   }
   return out;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/kernels/bits_internal.hpp"
 #include "core/tiles/tile_io.hpp"
@@ -145,7 +146,7 @@ Array copy_bits(const Array& a) {
   if (rows == 0 || a.cols() == 0) return out;
   const Buffer::Lease in = Buffer::lease(a.buffer());
   const Buffer::Lease dst = Buffer::lease(out.buffer());
-  tbb::parallel_for(std::int64_t{0}, (rows + 63) / 64, [&](std::int64_t band) {
+  for_each_band((rows + 63) / 64, [&](std::int64_t band) {
     const std::int64_t r0 = 64 * band, nr = std::min<std::int64_t>(64, rows - r0);
     std::vector<std::uint64_t> words(static_cast<std::size_t>(nr * nw), 0);
     read_word_rows(a, in, r0, nr, words.data(), nw);

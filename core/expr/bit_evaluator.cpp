@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/bits/word_rows.hpp"
 #include "storage/errors.hpp"
@@ -114,7 +115,7 @@ Array evaluate_bits(const NodePtr& root) {
   const std::int64_t nw = bits::words_for(cols);
   // Bands of 64 rows start on a byte of the packed output (64 * cols bits), so bands never share a byte.
   const std::int64_t bands = (rows + 63) / 64;
-  tbb::parallel_for(std::int64_t{0}, bands, [&](std::int64_t band) {
+  bits::for_each_band(bands, [&](std::int64_t band) {
     const std::int64_t r0 = 64 * band, nr = std::min<std::int64_t>(64, rows - r0);
     std::vector<std::vector<std::uint64_t>> slots(program.steps.size(), std::vector<std::uint64_t>(nw));
     std::vector<std::uint64_t> result(static_cast<std::size_t>(nr * nw));

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/bits/word_rows.hpp"
 #include "core/tiles/tile_io.hpp"
@@ -54,7 +55,7 @@ Array triangle(const Array& a, std::int64_t k, bool upper) {
   const std::int64_t bands = (rows + kBandRows - 1) / kBandRows;
   if (a.dtype() == DType::Bool) {
     const std::int64_t nw = bits::words_for(cols);
-    tbb::parallel_for(std::int64_t{0}, bands, [&](std::int64_t band) {
+    bits::for_each_band(bands, [&](std::int64_t band) {
       const std::int64_t r0 = band * kBandRows, nr = std::min(kBandRows, rows - r0);
       std::vector<std::uint64_t> words(static_cast<std::size_t>(nr * nw), 0);
       bits::read_word_rows(a, in, r0, nr, words.data(), nw);
@@ -67,7 +68,7 @@ Array triangle(const Array& a, std::int64_t k, bool upper) {
     return out;
   }
   const int size = itemsize(a.dtype());
-  tbb::parallel_for(std::int64_t{0}, bands, [&](std::int64_t band) {
+  bits::for_each_band(bands, [&](std::int64_t band) {
     const std::int64_t r0 = band * kBandRows, nr = std::min(kBandRows, rows - r0);
     std::vector<std::byte> tile(static_cast<std::size_t>(nr * cols * size));
     tiles::read_block(a, in, tiles::Block{r0, nr, 0, cols}, tile.data(), cols, a.dtype());

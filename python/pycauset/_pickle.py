@@ -26,10 +26,8 @@ _MIB = 1 << 20
 
 
 def _allowance() -> int:
-    from ._config import get_memory_limit
-
-    budget = get_memory_limit()
-    return 64 * _MIB if budget is None else min(64 * _MIB, budget // 4)
+    """The small-export allowance, min(64 MiB, budget / 4): the one the export guard uses."""
+    return int(_core.small_export_allowance())
 
 
 def _from_value(array, ndim):

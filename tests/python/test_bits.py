@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -382,3 +383,36 @@ def test_copy_bits_of_any_view_matches_numpy(view, storage):
             "strided": lambda m: m[::3, 1::2]}[view]
     copied = _wrap(core.copy_bits(pick(A)))
     assert_eq(copied, pick(base))
+
+
+_INTERRUPT_SCRIPT = textwrap.dedent("""
+    import sys, time
+    import numpy as np, pycauset
+    pycauset.set_num_threads(1)
+    c = pycauset.triu(pycauset.random.bernoulli((20000, 20000), p=0.5, seed=1), 1)
+    x = pycauset.matrix(np.ones((20000, 8)))
+    print("go", flush=True)
+    start = time.perf_counter()
+    try:
+        for _ in range(100):      # 10 s or more of work on one thread, far more than the 0.3 s before the signal
+            {call}
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print(f"interrupted after {{time.perf_counter() - start:.2f}} s", flush=True)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call", ["pycauset.transitive_closure(c)", "c @ x", "pycauset._core.copy_bits(c.T)",
+                                  "(c & ~c.T).eval()"], ids=["closure", "bool_dense", "transpose", "bit_expression"])
+def test_ctrl_c_interrupts_long_bit_passes(call):
+    import signal
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.Popen([sys.executable, "-c", _INTERRUPT_SCRIPT.format(call=call)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "go"
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert out.startswith("interrupted"), out + err

@@ -1,0 +1,26 @@
+// Parallel loops over bands of rows that stay interruptible: rounds of bands, a Ctrl-C check between rounds.
+#pragma once
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/interrupt.hpp"
+#include "core/threads.hpp"
+
+namespace pycauset::bits {
+
+/// \brief Run `body(band)` for every band in [0, bands), in parallel (TBB), in rounds of a few bands per
+///        thread; between rounds the calling thread runs check_interrupt(), so Ctrl-C stops a long pass
+///        within a round (the exception unwinds after the round's bands have finished).
+template <class Body>
+void for_each_band(std::int64_t bands, const Body& body) {
+  const std::int64_t round = std::max<std::int64_t>(8, 4 * static_cast<std::int64_t>(get_num_threads()));
+  for (std::int64_t first = 0; first < bands; first += round) {
+    check_interrupt();
+    tbb::parallel_for(first, std::min(bands, first + round), std::int64_t{1}, body);
+  }
+}
+
+}  // namespace pycauset::bits
