@@ -29,43 +29,12 @@ import argparse
 import json
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _machine import format_machine, machine_record  # noqa: E402
-
-
-def _rss_anon() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-class _PeakSampler:
-    """Sample RssAnon every few milliseconds in a thread; report the peak."""
-
-    def __init__(self, period: float = 0.01):
-        self.period, self.peak = period, _rss_anon()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_anon())
-            time.sleep(self.period)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss_anon())
+from _probes import AnonPeakSampler  # noqa: E402
 
 
 def useful_triples(n: int) -> float:
@@ -135,8 +104,7 @@ def causal_of_sprinkling(pc, np, n: int, seed: int):
 def bench_histogram(pc, np, n: int) -> dict:
     C = causal_of_sprinkling(pc, np, n, seed=1)
     relations = int(pc._core.count_true(C))
-    base = _rss_anon()
-    with _PeakSampler() as sampler:
+    with AnonPeakSampler() as sampler:
         t0 = time.perf_counter()
         bins = pc._core.bit_product_histogram(C, C, C, 3, triangular=True)
         seconds = time.perf_counter() - t0
@@ -144,7 +112,7 @@ def bench_histogram(pc, np, n: int) -> dict:
     return {
         "n": n, "seconds": seconds, "useful_per_s": useful_triples(n) / seconds,
         "N_0..N_3": [int(x) for x in bins[:4]], "relations": relations,
-        "causal_matrix_bytes": n * n // 8, "peak_anon_above_start_bytes": sampler.peak - base,
+        "causal_matrix_bytes": n * n // 8, "peak_anon_above_start_bytes": sampler.peak_bytes - sampler.baseline_bytes,
     }
 
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/kernels/gemm.hpp"
 #include "core/tiles/tile_io.hpp"
 #include "storage/errors.hpp"
 
@@ -13,12 +14,8 @@ Array bit_matmul(const Array& a, const Array& b, DType out, const BitProgress& p
   // A vector on the left is a row (1, k), as stored; on the right a column (k, 1).
   const Array left = a;
   const Array right = b.ndim() == 1 ? tiles::transpose_view(b) : b;
-  const std::int64_t m = left.rows(), k = left.cols(), n = right.cols();
-  if (right.rows() != k) {
-    throw ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
-                     "(n?,k),(k,m?)->(n?,m?) (size " + std::to_string(right.rows()) + " is different from " +
-                     std::to_string(k) + ")");
-  }
+  const std::int64_t m = left.rows(), n = right.cols();
+  check_matmul_shapes(left, right);
   Array c;
   {
     const Buffer::Lease pin_a = Buffer::lease(a.buffer());

@@ -12,16 +12,20 @@
 
 namespace pycauset {
 
+void check_matmul_shapes(const Array& left, const Array& right) {
+  if (right.rows() != left.cols()) {
+    throw ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                     "(n?,k),(k,m?)->(n?,m?) (size " + std::to_string(right.rows()) + " is different from " +
+                     std::to_string(left.cols()) + ")");
+  }
+}
+
 Array matmul(const Array& a, const Array& b, const GemmProgress& progress) {
   // NumPy: a vector on the left is a row (1, k) -- already our storage form -- and on the right a column (k, 1).
   const Array left = a;
   const Array right = b.ndim() == 1 ? tiles::transpose_view(b) : b;
   const std::int64_t m = left.rows(), k = left.cols(), n = right.cols();
-  if (right.rows() != k) {
-    throw ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
-                     "(n?,k),(k,m?)->(n?,m?) (size " + std::to_string(right.rows()) + " is different from " +
-                     std::to_string(k) + ")");
-  }
+  check_matmul_shapes(left, right);
   const DType dtype = promote_types(a.dtype(), b.dtype());
   // Two bool operands: the packed-word product (OR of ANDs), never unpacking the bits.
   if (a.dtype() == DType::Bool && b.dtype() == DType::Bool) {

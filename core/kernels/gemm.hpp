@@ -28,4 +28,8 @@ using GemmProgress = std::function<void(std::uint64_t done, std::uint64_t total)
 /// Throws ValueError on a shape mismatch. Releases nothing itself: call it without the GIL.
 Array matmul(const Array& a, const Array& b, const GemmProgress& progress = {});
 
+/// \brief Throw NumPy's ValueError unless `left` (m x k) and `right` (k x n, vectors already in their
+///        2-D matmul form) share the inner dimension.
+void check_matmul_shapes(const Array& left, const Array& right);
+
 }  // namespace pycauset
