@@ -386,8 +386,9 @@ def test_copy_bits_of_any_view_matches_numpy(view, storage):
 
 
 _INTERRUPT_SCRIPT = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     import numpy as np, pycauset
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (a background job)
     pycauset.set_num_threads(1)
     c = pycauset.triu(pycauset.random.bernoulli((20000, 20000), p=0.5, seed=1), 1)
     x = pycauset.matrix(np.ones((20000, 8)))

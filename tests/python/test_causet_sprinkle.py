@@ -235,9 +235,10 @@ def test_ctrl_c_interrupts_the_causal_matrix_kernel():
     # The slowest copy of the pair tests on one thread takes about 10 s at n = 100000 (5e9 pair tests); SIGINT
     # 0.3 s in must stop it long before that, even on a loaded machine where the signal arrives late.
     child = textwrap.dedent("""
-        import sys, time
+        import signal, sys, time
         import pycauset
         from pycauset import causet
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (a background job)
         pycauset.set_num_threads(1)
         print("go", flush=True)
         start = time.perf_counter()

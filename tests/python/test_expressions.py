@@ -591,6 +591,7 @@ _INTERRUPT_EVAL = """
     pycauset.set_memory_limit("32M")
     a = pycauset.random.uniform((8192, 8192), seed=1)            # 512 MiB in a spill file
     expr = np.sin(a.T) * np.exp(a) + np.sqrt(a.T)                # ~2.5 s of out-of-core evaluation here
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (a background job)
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
     start = time.monotonic()
     try:

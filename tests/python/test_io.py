@@ -747,6 +747,7 @@ def test_ctrl_c_interrupts_a_long_save(tmp_path):
         pycauset.set_memory_limit("64M")
         m = pycauset.zeros((32768, 32768), dtype=bool)      # a 128 MiB spill file
         view = m.T[:, 1::3]                                  # gathered bit by bit: seconds of work
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (a background job)
         threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
         start = time.monotonic()
         try:

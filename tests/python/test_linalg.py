@@ -411,6 +411,7 @@ _INTERRUPT = """
     b = pycauset.random.uniform(4096, seed=2)
     call = {"inv": lambda: pycauset.linalg.inv(a), "solve": lambda: pycauset.linalg.solve(a, b),
             "det": lambda: pycauset.linalg.det(a)}[sys.argv[1]]
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (a background job)
     threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
     start = time.monotonic()
     try:
