@@ -178,6 +178,9 @@ def main(argv=None) -> int:
     ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     pc.set_memory_limit(int(0.75 * ram))  # far above the ~1 GiB in use here: everything stays in RAM
     pc.set_export_max_bytes(None)
+    # pycauset honours OMP_NUM_THREADS, which this script sets to 1 for NumPy's sake: give pycauset its own
+    # default back (the usable cores), as a user who pins only NumPy's BLAS would have it.
+    pc.set_num_threads(len(os.sched_getaffinity(0)))
     threads_default = pc.get_num_threads()
     machine = machine_record(pc)
     print(format_machine(machine))
