@@ -9,12 +9,10 @@ clang``).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +44,8 @@ def _libfuzzer_clang(work: Path) -> str | None:
 
 @pytest.fixture(scope="module")
 def fuzzers() -> Path:
-    key = hashlib.sha1(str(REPO).encode()).hexdigest()[:12]
-    build = Path(tempfile.gettempdir()) / f"pycauset-fuzz-{key}"
-    build.mkdir(exist_ok=True)
+    build = REPO / "build" / "fuzz"  # in the checkout's ignored build/ folder: nothing left in the temp dir
+    build.mkdir(parents=True, exist_ok=True)
     clang = _libfuzzer_clang(build)
     if clang is None:
         pytest.skip("clang++ with libFuzzer (-fsanitize=fuzzer) is not installed: the libFuzzer harnesses of the "
