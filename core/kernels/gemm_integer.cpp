@@ -1,4 +1,5 @@
-// The integer/bool backend of the tile product: a typed, cache-blocked, TBB-parallel loop with NumPy's results.
+// The integer backend of the tile product: a typed, cache-blocked, TBB-parallel loop with NumPy's results.
+// (bool @ bool never gets here: it runs on packed words, core/bits/bit_matmul.cpp.)
 #include <tbb/blocked_range2d.h>
 #include <tbb/parallel_for.h>
 
@@ -19,8 +20,8 @@ constexpr std::int64_t kBlockK = 256;  // rows of B kept hot in cache while a C 
 template <class T>
 using wrap_t = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
 
-/// C (+)= A B for tile element type T (uint8 0/1 for bool: OR of ANDs). B must be row-major.
-template <class T, bool kLogical>
+/// C (+)= A B for tile element type T, wrapping as NumPy. B must be row-major.
+template <class T>
 void integer_product(std::int64_t m, std::int64_t n, std::int64_t k, const TileOperand& a, const TileOperand& b,
                      void* c, std::int64_t ldc, bool accumulate) {
   const auto* pa = static_cast<const T*>(a.data);
@@ -41,24 +42,13 @@ void integer_product(std::int64_t m, std::int64_t n, std::int64_t k, const TileO
                         for (std::int64_t i = r.rows().begin(); i != r.rows().end(); ++i) {
                           T* crow = pc + i * ldc;
                           for (std::int64_t p = p0; p < p1; ++p) {
-                            if constexpr (kLogical) {
-                              // OR saturates: once this row segment is all true, the rest of the sum cannot change it.
-                              if ((p - p0) % 32 == 31 &&
-                                  std::all_of(crow + j0, crow + j1, [](T v) { return v != 0; })) {
-                                break;
-                              }
-                            }
                             const T aip = a_at(i, p);
                             if (aip == T(0)) continue;  // common in causal-set matrices, and free to test
                             const T* brow = pb + p * ldb;
-                            if constexpr (kLogical) {
-                              for (std::int64_t j = j0; j < j1; ++j) crow[j] |= brow[j];
-                            } else {
-                              using W = wrap_t<T>;
-                              const W w = static_cast<W>(aip);
-                              for (std::int64_t j = j0; j < j1; ++j)
-                                crow[j] = static_cast<T>(static_cast<W>(crow[j]) + w * static_cast<W>(brow[j]));
-                            }
+                            using W = wrap_t<T>;
+                            const W w = static_cast<W>(aip);
+                            for (std::int64_t j = j0; j < j1; ++j)
+                              crow[j] = static_cast<T>(static_cast<W>(crow[j]) + w * static_cast<W>(brow[j]));
                           }
                         }
                       }
@@ -69,15 +59,14 @@ void integer_product(std::int64_t m, std::int64_t n, std::int64_t k, const TileO
 
 TileProduct integer_tile_product(DType dtype) noexcept {
   switch (dtype) {
-    case DType::Bool: return &integer_product<std::uint8_t, true>;
-    case DType::Int8: return &integer_product<std::int8_t, false>;
-    case DType::Int16: return &integer_product<std::int16_t, false>;
-    case DType::Int32: return &integer_product<std::int32_t, false>;
-    case DType::Int64: return &integer_product<std::int64_t, false>;
-    case DType::UInt8: return &integer_product<std::uint8_t, false>;
-    case DType::UInt16: return &integer_product<std::uint16_t, false>;
-    case DType::UInt32: return &integer_product<std::uint32_t, false>;
-    case DType::UInt64: return &integer_product<std::uint64_t, false>;
+    case DType::Int8: return &integer_product<std::int8_t>;
+    case DType::Int16: return &integer_product<std::int16_t>;
+    case DType::Int32: return &integer_product<std::int32_t>;
+    case DType::Int64: return &integer_product<std::int64_t>;
+    case DType::UInt8: return &integer_product<std::uint8_t>;
+    case DType::UInt16: return &integer_product<std::uint16_t>;
+    case DType::UInt32: return &integer_product<std::uint32_t>;
+    case DType::UInt64: return &integer_product<std::uint64_t>;
     default: return nullptr;
   }
 }

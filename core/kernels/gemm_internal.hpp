@@ -29,7 +29,8 @@ using TileProduct = void (*)(std::int64_t m, std::int64_t n, std::int64_t k, con
 /// \brief Return the BLAS ?gemm tile product for float32/64, complex64/128 (nullptr for other dtypes).
 TileProduct blas_tile_product(DType dtype) noexcept;
 
-/// \brief Return the typed, TBB-parallel tile product for integer and bool dtypes (nullptr otherwise).
+/// \brief Return the typed, TBB-parallel tile product for integer dtypes (nullptr otherwise; bool @ bool
+///        runs on packed words in core/bits).
 ///
 /// It requires B in RowMajor layout (the inner loop runs along rows of B and C).
 TileProduct integer_tile_product(DType dtype) noexcept;
