@@ -18,16 +18,6 @@ constexpr std::int64_t kMaxColumns = 8;  // wider x: BLAS on converted tiles win
 
 bool real_dense(DType d) noexcept { return d == DType::Float32 || d == DType::Float64 || is_integer_dtype(d); }
 
-/// out[0:n] += add[0:n]; `Width` > 0 fixes n at compile time, so the loop becomes a few vector adds.
-template <int Width, class Acc>
-inline void add_row(Acc* out, const Acc* add, std::int64_t n) {
-  if constexpr (Width > 0) {
-    for (int c = 0; c < Width; ++c) out[c] += add[c];
-  } else {
-    for (std::int64_t c = 0; c < n; ++c) out[c] += add[c];
-  }
-}
-
 template <int Width, class Acc>
 void multiply_width(const Array& a, const Buffer::Lease& lease, const std::vector<Acc>& x, std::int64_t n,
                     std::vector<Acc>& y);
@@ -76,7 +66,8 @@ void multiply_width(const Array& a, const Buffer::Lease& lease, const std::vecto
           while (word != 0) {
             const int t = __builtin_clzll(word);
             word &= ~(1ull << (63 - t));
-            add_row<0>(out, x.data() + (64 * w + t) * n, n);
+            const Acc* add = x.data() + (64 * w + t) * n;
+            for (std::int64_t c = 0; c < n; ++c) out[c] += add[c];
           }
         }
       }

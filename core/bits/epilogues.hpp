@@ -40,10 +40,6 @@ class MaskBand {
   /// \brief Read rows [i0, i0 + m) x columns [j0, j0 + n) of `mask` (no mask: every bit set), negated when `invert`.
   MaskBand(const Array* mask, const Buffer::Lease* lease, bool invert, std::int64_t i0, std::int64_t m,
            std::int64_t j0, std::int64_t n);
-  /// \brief Return bit (r, c) of the band (relative to i0, j0).
-  bool test(std::int64_t r, std::int64_t c) const noexcept {
-    return (words_[static_cast<std::size_t>(r * ld_ + (c >> 6))] >> (63 - (c & 63))) & 1u;
-  }
   /// \brief Return the word row r of the band (column c at bit 63 - c % 64 of word c / 64).
   const std::uint64_t* row(std::int64_t r) const noexcept { return words_.data() + r * ld_; }
   /// \brief Return the number of set bits in band columns [c, c + nc) of every row.
