@@ -134,3 +134,14 @@ def format_machine(rec: dict) -> str:
                  f"budget {'none' if limit is None else f'{limit / 2**20:.0f} MiB'}, "
                  f"elementwise loops {p.get('simd_level')})")
     return line
+
+
+def write_record(path, record: dict) -> None:
+    """Write a benchmark's JSON record (machine record included by the caller) and say where."""
+    import json
+    from pathlib import Path
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2, default=str))
+    print(f"wrote {out}")

@@ -26,14 +26,13 @@ one run only.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import format_machine, machine_record  # noqa: E402
+from _machine import format_machine, machine_record, write_record  # noqa: E402
 from _probes import AnonPeakSampler  # noqa: E402
 
 
@@ -148,12 +147,6 @@ def bench_out_of_core(pc, np, n: int, budget: int) -> dict:
     }
 
 
-def _parse_bytes(text: str) -> int:
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = text.strip().upper()
-    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[4096, 8192, 16384])
@@ -193,7 +186,7 @@ def main(argv=None) -> int:
               f"N_0..N_3 {h['N_0..N_3']}, peak anonymous memory +{h['peak_anon_above_start_bytes'] / 2**20:.0f} MiB "
               f"(C itself {h['causal_matrix_bytes'] / 2**20:.0f} MiB)")
     if args.ooc:
-        o = bench_out_of_core(pc, np, args.ooc, _parse_bytes(args.budget))
+        o = bench_out_of_core(pc, np, args.ooc, pc._core.parse_byte_count(args.budget))
         record["out_of_core"] = o
         print(f"out of core, N={o['n']}, budget {o['budget_bytes'] / 2**20:.0f} MiB: {o['file_seconds']:.2f} s vs "
               f"{statistics.mean(o['ram_seconds']):.2f} s in RAM: {o['ratio_file_over_ram_rate']:.2f}x the in-RAM rate")
@@ -202,10 +195,7 @@ def main(argv=None) -> int:
     print("targets: >= 6e11/s on 2 cores, >= 3e11 per core, >= 10x NumPy at N=8192, out of core >= 0.9x")
     print(f"  best rate {max(r['pycauset_useful_per_s'] for r in record['matmul']):.3g}/s, per core "
           f"{max(per_core):.3g}/s" + (f", ratio at 8192 {at_8192[0]['ratio_numpy_over_pycauset']:.1f}x" if at_8192 else ""))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2, default=str))
-    print(f"wrote {out}")
+    write_record(args.out, record)
     return 0
 
 

@@ -21,14 +21,13 @@ The machine record (CPU, threads, load) goes with every result: other work on th
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import format_machine, machine_record  # noqa: E402
+from _machine import format_machine, machine_record, write_record  # noqa: E402
 
 
 def expected_abundance_2d(n: int, k: int) -> float:
@@ -120,12 +119,6 @@ def bench_diamond_4d(pc, np, n: int) -> dict:
             "dimension": cs.dimension()}
 
 
-def _parse_bytes(text: str) -> int:
-    units = {"K": 2**10, "M": 2**20, "G": 2**30}
-    text = text.strip().upper()
-    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n2", type=int, default=100_000, help="points of the 2-D diamond run (0: skip)")
@@ -144,7 +137,7 @@ def main(argv=None) -> int:
 
     import pycauset as pc
 
-    pc.set_memory_limit(_parse_bytes(args.budget))
+    pc.set_memory_limit(pc._core.parse_byte_count(args.budget))
     record = {"machine": machine_record(pc), "pair_tests": None, "diamond_2d": None, "diamond_4d": None}
     print(format_machine(record["machine"]))
     if args.pairs_n:
@@ -170,10 +163,7 @@ def main(argv=None) -> int:
         print(f"4-D diamond, N={r['n']}: {stages}")
         print(f"  links {r['links']} (= N_0: {r['links_equal_N_0']}), N_0..N_3 {r['N_0..N_3']}, action "
               f"{r['action']:.1f}, d_MM {r['dimension']:.3f}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2, default=str))
-    print(f"wrote {out}")
+    write_record(args.out, record)
     return 0
 
 

@@ -23,20 +23,13 @@ the top 100 at n = 10^5 follow the continuum. Record the machine: compare ratios
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import format_machine, machine_record  # noqa: E402
-
-
-def _parse_bytes(text: str) -> int:
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = text.strip().upper()
-    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+from _machine import format_machine, machine_record, write_record  # noqa: E402
 
 
 def _tan_roots(count):
@@ -161,7 +154,7 @@ def main(argv=None) -> int:
     record = {"machine": machine_record(pc)}
     print(format_machine(record["machine"]))
     if args.kr:
-        r = record["propagator"] = bench_propagator(pc, np, causet, args.kr, _parse_bytes(args.budget))
+        r = record["propagator"] = bench_propagator(pc, np, causet, args.kr, pc._core.parse_byte_count(args.budget))
         print(f"K_R n={r['n']} (budget {r['budget_bytes'] / 2**20:.0f} MiB, result in {r['result_storage']}): "
               f"{r['pycauset_seconds']:.1f} s ({r['pycauset_gflops']:.1f} GFLOP/s) vs NumPy solve "
               f"{r['numpy_seconds']:.1f} s ({r['numpy_gflops']:.1f} GFLOP/s): {r['ratio_numpy_over_pycauset_time']:.2f}x; "
@@ -180,10 +173,7 @@ def main(argv=None) -> int:
         for row in r["rows"]:
             print(f"SSEE n={row['n']} (inner {row['subset']}): S = {row['entropy']:.3f} in {row['seconds']:.1f} s")
         print(f"fit S = b ln(√n) + c: b = {r['fit_b']:.3f}, c = {r['fit_c']:.3f}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2, default=str))
-    print(f"wrote {out}")
+    write_record(args.out, record)
     return 0
 
 
