@@ -19,8 +19,9 @@ import numpy as np
 from ._array import _wrap, asarray_like
 from ._dtypes import _core
 
-__all__ = ["LinAlgError", "inv", "solve", "solve_triangular", "det", "slogdet", "eigh", "eigvalsh", "svd", "norm",
-           "SlogdetResult", "EighResult", "SVDResult"]
+__all__ = ["LinAlgError", "inv", "solve", "solve_triangular", "det", "slogdet", "eigh", "eigvalsh", "svd", "cholesky",
+           "qr", "lstsq", "norm",
+           "SlogdetResult", "EighResult", "SVDResult", "QRResult"]
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -29,6 +30,9 @@ SlogdetResult.__doc__ = "Result of slogdet: det = sign * exp(logabsdet) (as nump
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 EighResult.__doc__ = "Result of eigh: ascending eigenvalues and unit eigenvectors in columns."
+
+QRResult = namedtuple("QRResult", ["Q", "R"])
+QRResult.__doc__ = "Result of qr: a = Q @ R (as numpy.linalg.QRResult)."
 
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 SVDResult.__doc__ = "Result of svd: a = U @ diag(S) @ Vh, singular values S descending (as numpy.linalg.SVDResult)."
@@ -345,6 +349,79 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         return vector(np.linalg.svd(dense, compute_uv=False, hermitian=hermitian))
     u, s, vh = np.linalg.svd(dense, full_matrices=full_matrices, hermitian=hermitian)
     return SVDResult(matrix(u), vector(s), matrix(vh))
+
+
+def cholesky(a, upper=False):
+    """Cholesky factor of a Hermitian positive-definite matrix, as ``numpy.linalg.cholesky``: lower ``L`` with
+    ``a = L @ L.conj().T`` (``upper=True``: the upper factor).
+
+    Runs in RAM (LAPACK ``potrf``) within the memory budget, like :func:`svd`; ``LinAlgError`` when ``a`` is not
+    positive definite.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> pycauset.to_numpy(pycauset.linalg.cholesky([[4.0, 2.0], [2.0, 5.0]])).tolist()
+    [[2.0, 0.0], [1.0, 2.0]]
+    """
+    from ._creation import matrix
+
+    dense = _in_ram_operand(a, "cholesky", 2)
+    if dense.shape[0] != dense.shape[1]:
+        raise _core.PyCausetLinAlgError(f"cholesky: expected a square matrix, got shape {dense.shape}")
+    try:
+        lower = np.linalg.cholesky(dense)
+    except np.linalg.LinAlgError as error:
+        raise _core.PyCausetLinAlgError(f"cholesky: {error}") from None
+    return matrix(lower.conj().T if upper else lower)
+
+
+def qr(a, mode="reduced"):
+    """QR decomposition ``a = Q @ R``, as ``numpy.linalg.qr`` (modes ``"reduced"``, ``"complete"``, ``"r"``).
+
+    Runs in RAM (LAPACK ``geqrf``/``orgqr``) within the memory budget, like :func:`svd`.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> q, r = pycauset.linalg.qr([[3.0, 0.0], [4.0, 1.0]])
+    >>> abs(pycauset.to_numpy(r)[0, 0])
+    5.0
+    """
+    from ._creation import matrix
+
+    if mode not in ("reduced", "complete", "r"):
+        raise _core.PyCausetValueError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    dense = _in_ram_operand(a, "qr", 3)
+    if mode == "r":
+        return matrix(np.linalg.qr(dense, mode="r"))
+    q, r = np.linalg.qr(dense, mode=mode)
+    return QRResult(matrix(q), matrix(r))
+
+
+def lstsq(a, b, rcond=None):
+    """Least-squares solution of ``a @ x ≈ b``, as ``numpy.linalg.lstsq``: ``(x, residuals, rank, s)``.
+
+    Runs in RAM (LAPACK ``gelsd``) within the memory budget, like :func:`svd`; ``x`` is a pycauset object, the
+    rest NumPy values.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> x, res, rank, s = pycauset.linalg.lstsq([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [1.0, 2.0, 3.0])
+    >>> pycauset.to_numpy(x).round(6).tolist(), int(rank)
+    ([1.0, 2.0], 2)
+    """
+    from ._creation import matrix, vector
+    from ._interop import to_numpy
+
+    dense = _in_ram_operand(a, "lstsq", 3)
+    rhs = to_numpy(asarray_like(b), allow_huge=True)
+    if rhs.ndim not in (1, 2) or rhs.shape[0] != dense.shape[0]:
+        raise _core.PyCausetValueError(
+            f"lstsq: b must have {dense.shape[0]} rows (a is {dense.shape[0]}x{dense.shape[1]}), got shape {rhs.shape}")
+    x, residuals, rank, s = np.linalg.lstsq(dense, rhs, rcond=rcond)
+    return (vector(x) if x.ndim == 1 else matrix(x)), residuals, rank, s
 
 
 # ----------------------------------------------------------------------------------------------

@@ -436,3 +436,45 @@ def test_ctrl_c_interrupts_out_of_core_factorisations(tmp_path, kernel):
     assert words[0] == "interrupted", out.stdout
     assert float(words[1]) < 0.5 + 1.5, out.stdout          # within about a second of the signal
     assert "temporaries True" in out.stdout and "input True" in out.stdout, out.stdout
+
+
+# ---------------------------------------------------------------- cholesky, qr, lstsq (in RAM)
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_cholesky_qr_lstsq_match_numpy(dtype):
+    rng = np.random.default_rng(40)
+    m = rng.random((9, 9)).astype(dtype)
+    spd = (m @ m.conj().T + 9 * np.eye(9)).astype(dtype)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(pycauset.to_numpy(pycauset.linalg.cholesky(pycauset.matrix(spd))),
+                               np.linalg.cholesky(spd), rtol=tol, atol=tol)
+    np.testing.assert_allclose(pycauset.to_numpy(pycauset.linalg.cholesky(spd, upper=True)),
+                               np.linalg.cholesky(spd).conj().T, rtol=tol, atol=tol)
+    a = rng.random((13, 5)).astype(dtype)
+    for mode in ("reduced", "complete"):
+        q, r = pycauset.linalg.qr(pycauset.matrix(a), mode=mode)
+        q_ref, r_ref = np.linalg.qr(a, mode=mode)
+        np.testing.assert_allclose(pycauset.to_numpy(q), q_ref, rtol=tol, atol=tol)
+        np.testing.assert_allclose(pycauset.to_numpy(r), r_ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(pycauset.to_numpy(pycauset.linalg.qr(a, mode="r")), np.linalg.qr(a, mode="r"),
+                               rtol=tol, atol=tol)
+    b = rng.random(13).astype(dtype)
+    x, residuals, rank, s = pycauset.linalg.lstsq(pycauset.matrix(a), pycauset.vector(b))
+    x_ref, residuals_ref, rank_ref, s_ref = np.linalg.lstsq(a, b, rcond=None)
+    np.testing.assert_allclose(pycauset.to_numpy(x), x_ref, rtol=tol, atol=tol)
+    assert rank == rank_ref
+    np.testing.assert_allclose(residuals, residuals_ref, rtol=tol, atol=tol)
+
+
+def test_cholesky_qr_lstsq_bad_input():
+    with pytest.raises(np.linalg.LinAlgError) as info:
+        pycauset.linalg.cholesky(-np.eye(3))
+    assert isinstance(info.value, pycauset.PyCausetError)
+    with pytest.raises(np.linalg.LinAlgError, match="square"):
+        pycauset.linalg.cholesky(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="mode must be"):
+        pycauset.linalg.qr(np.eye(2), mode="full")
+    with pytest.raises(ValueError, match="b must have 3 rows"):
+        pycauset.linalg.lstsq(np.ones((3, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="2-D matrix"):
+        pycauset.linalg.qr(np.ones(3))
