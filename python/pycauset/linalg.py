@@ -385,7 +385,7 @@ def qr(a, mode="reduced"):
     --------
     >>> import pycauset
     >>> q, r = pycauset.linalg.qr([[3.0, 0.0], [4.0, 1.0]])
-    >>> abs(pycauset.to_numpy(r)[0, 0])
+    >>> float(abs(pycauset.to_numpy(r)[0, 0]))
     5.0
     """
     from ._creation import matrix
@@ -531,7 +531,7 @@ def norm(x, ord=None, axis=None):
     Examples
     --------
     >>> import pycauset
-    >>> pycauset.linalg.norm(pycauset.vector([3.0, 4.0]))
+    >>> float(pycauset.linalg.norm(pycauset.vector([3.0, 4.0])))
     5.0
     """
     x = asarray_like(x)
