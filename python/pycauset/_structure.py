@@ -58,9 +58,9 @@ def tril(m, k: int = 0):
     Examples
     --------
     >>> import numpy as np, pycauset
-    >>> pycauset.to_numpy(pycauset.tril(pycauset.matrix(np.ones((2, 3), dtype=int)), -1))
-    array([[0, 0, 0],
-           [1, 0, 0]])
+    >>> pycauset.to_numpy(pycauset.tril(pycauset.matrix(np.ones((2, 3))), -1))
+    array([[0., 0., 0.],
+           [1., 0., 0.]])
     """
     return _triangle(m, k, False)
 
