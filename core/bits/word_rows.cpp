@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "core/bits/bands.hpp"
 #include "core/bits/bit_words.hpp"
 #include "core/kernels/bits_internal.hpp"
 #include "core/tiles/tile_io.hpp"
+#include "storage/errors.hpp"
 
 namespace pycauset::bits {
 namespace {
@@ -137,6 +139,10 @@ void write_word_rows(const Array& out, const Buffer::Lease& lease, std::int64_t 
 }
 
 Array copy_bits(const Array& a) {
+  if (a.dtype() != DType::Bool) {
+    throw TypeError(std::string("copy_bits: expected a bool array, got ") + dtype_name(a.dtype()) +
+                    "; use copy() or astype() for other dtypes");
+  }
   Array out;
   {
     const Buffer::Lease pin = Buffer::lease(a.buffer());

@@ -150,6 +150,8 @@ def test_bad_operands_raise_clear_errors():
         core.bit_product_histogram(A, pycauset.matrix(np.ones((6, 5))), None, 3)
     with pytest.raises(pycauset.PyCausetError):
         core.bit_product_weighted_sum(A, A.T, None, [])
+    with pytest.raises(TypeError, match="copy_bits: expected a bool array"):
+        core.copy_bits(pycauset.matrix(np.ones((3, 3))))
 
 
 def test_file_backed_operands_and_results_under_a_tiny_budget(budget):
