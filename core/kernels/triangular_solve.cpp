@@ -87,9 +87,17 @@ void solve_ooc(const TriangularFactor& f, const Array& b, const TriangularRhs& r
                const ProgressFn& fn) {
   const DType dt = dtype_traits<T>::id;
   const std::int64_t n = f.matrix.rows(), k = b.cols();
-  const double N = static_cast<double>(n);
-  detail::ProgressCounter progress(fn, N * N * static_cast<double>(k));
   const std::int64_t bw = ooc_panel_width(n, sizeof(T), 3);
+  // Progress counts 2 * (panel rows) * (panel columns) * (block columns) per step, as the loop below does.
+  double planned = 0;
+  for (std::int64_t c0 = 0; c0 < k; c0 += bw) {
+    const std::int64_t skip = (f.lower && rhs.lower_triangular) ? c0 / bw * bw : 0;
+    for (std::int64_t I0 = skip; I0 < n; I0 += bw) {
+      const std::int64_t I1 = std::min(n, I0 + bw);
+      planned += 2.0 * double(I1 - I0) * double(f.lower ? I1 - skip : n - I0) * double(std::min(bw, k - c0));
+    }
+  }
+  detail::ProgressCounter progress(fn, planned);
   auto& gov = MemoryGovernor::instance();
   const std::size_t panel_bytes = static_cast<std::size_t>(n) * bw * sizeof(T);
   PooledBuffer ybuf = gov.acquire_tile(panel_bytes);
@@ -107,13 +115,16 @@ void solve_ooc(const TriangularFactor& f, const Array& b, const TriangularRhs& r
     if (rhs.rhs_scale != 1.0) {
       for (std::int64_t e = 0; e < n * w; ++e) Y[e] *= static_cast<T>(rhs.rhs_scale);
     }
-    // Rows above c0 of this column block stay zero when both A and B are lower triangular.
+    // When both A and B are lower triangular, the rows of this column block above its first panel stay
+    // zero: the panels start there, and so do their columns (the gemm would only multiply zeros: half of
+    // all the flops of a triangular right-hand side).
     const std::int64_t first_panel = (f.lower && rhs.lower_triangular) ? c0 / bw : 0;
+    const std::int64_t zero_rows = first_panel * bw;
     std::vector<std::int64_t> order;
     for (std::int64_t p = first_panel; p < panels; ++p) order.push_back(f.lower ? p : panels - 1 - p);
     auto extent = [&](std::int64_t I) {
       const std::int64_t I0 = I * bw, I1 = std::min(n, I0 + bw);
-      const std::int64_t col0 = f.lower ? 0 : I0, col1 = f.lower ? I1 : n;
+      const std::int64_t col0 = f.lower ? zero_rows : I0, col1 = f.lower ? I1 : n;
       return std::array<std::int64_t, 4>{I0, I1, col0, col1};
     };
     auto queue = [&](std::size_t step) {
@@ -132,8 +143,8 @@ void solve_ooc(const TriangularFactor& f, const Array& b, const TriangularRhs& r
       if (!f.unit_diagonal) check_diagonal(P, ld, I0, wi, I0 - col0);
       detail::for_column_ranges(w, [&](std::int64_t a0, std::int64_t a1) {
         T* Yc = Y + a0 * n;
-        if (f.lower && I0 > 0) {
-          lapack::gemm<T>('T', 'N', wi, a1 - a0, I0, T(-1), P, ld, Yc, n, T(1), Yc + I0, n);
+        if (f.lower && I0 > col0) {
+          lapack::gemm<T>('T', 'N', wi, a1 - a0, I0 - col0, T(-1), P, ld, Yc + col0, n, T(1), Yc + I0, n);
         } else if (!f.lower && I1 < n) {
           lapack::gemm<T>('T', 'N', wi, a1 - a0, n - I1, T(-1), P + wi, ld, Yc + I1, n, T(1), Yc + I0, n);
         }
