@@ -220,18 +220,19 @@ def entanglement_entropy(cs, subset, mass=0.0, truncate=True, *, progress: bool 
     if idx.size == 0:
         return 0.0
     delta = _dense(pauli_jordan(cs, mass, progress=progress), "entanglement_entropy", 6)
-    i_delta = 1j * delta
     n, n_sub = cs.n, idx.size
     rel = n * np.finfo(np.float64).eps * max(np.abs(delta).max(initial=0.0), 1e-300)
-    lam, vec = np.linalg.eigh(i_delta)
-    positive = lam > 0
-    if truncate:
-        # Double truncation: keep the modes of the whole set with |λ| > √n/(4π) ...
-        keep = np.abs(lam) > math.sqrt(n) / (4 * math.pi)
-        i_delta = (vec[:, keep] * lam[keep]) @ vec[:, keep].conj().T
-        positive &= keep
-    w = (vec[:, positive] * lam[positive]) @ vec[:, positive].conj().T
-    w_sub, i_delta_sub = w[np.ix_(idx, idx)], i_delta[np.ix_(idx, idx)]
+    # The modes of iΔ from the real SVD Δ = U Σ Vᵀ (a real gesdd is several times faster than the complex
+    # eigh of iΔ, and as accurate): the eigenvalues ±σ of iΔ are the singular values, each twice, and the
+    # positive part of iΔ restricted to the kept modes is W = ½(V Σ Vᵀ + i U Σ Vᵀ).
+    u, sigma, vt = np.linalg.svd(delta)
+    del delta
+    # Double truncation: keep the modes of the whole set with |λ| > √n/(4π) ...
+    keep = sigma > (math.sqrt(n) / (4 * math.pi) if truncate else rel)
+    u_sub, v_sub, sigma = u[np.ix_(idx, keep)], vt[keep][:, idx], sigma[keep]
+    del u, vt
+    i_delta_sub = 1j * ((u_sub * sigma) @ v_sub)
+    w_sub = 0.5 * ((v_sub.T * sigma) @ v_sub + i_delta_sub)
     # ... and, restricted to the subset, those of its own iΔ above √n_sub/(4π).
     cut = math.sqrt(n_sub) / (4 * math.pi) if truncate else rel * n_sub
     return _entropy(w_sub, i_delta_sub, cut)
