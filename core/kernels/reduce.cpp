@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/expr/evaluator_internal.hpp"
+#include "core/kernels/reduce_loops.hpp"
 #include "core/tiles/tile_io.hpp"
 
 namespace pycauset::kernels {
@@ -40,10 +41,13 @@ struct Reducer {
   static constexpr bool kComplex = is_complex<T>::value;
   static constexpr bool kFloat = std::is_floating_point_v<T> || kComplex;
   static constexpr bool kMinMax = Op == ReduceOp::Min || Op == ReduceOp::Max;
+  // Which segments run in reduce_loops: all real elements.
+  static constexpr bool kVectorLoops = !kComplex;
 
-  // Sum/mean: int64/uint64 for integers (wrapping), double or complex<double> for floats.
+  // Sum: int64/uint64 for integers (wrapping), double or complex<double> for floats. Mean: double for
+  // integers too (NumPy's mean sums integers in float64, so a mean never wraps).
   using SumAcc = std::conditional_t<kComplex, std::complex<double>,
-                 std::conditional_t<kFloat, double,
+                 std::conditional_t<kFloat || Op == ReduceOp::Mean, double,
                  std::conditional_t<std::is_same_v<D, bit_t> || std::is_signed_v<T>, std::int64_t, std::uint64_t>>>;
   struct MinMaxAcc {
     T value{};
@@ -97,7 +101,7 @@ struct Reducer {
     }
   }
 
-  /// Pairwise sum of n terms (blocks of 128 with 8 partial sums, as NumPy's pairwise_sum).
+  /// Pairwise sum of n complex terms (blocks of 128 with 8 partial sums, as NumPy's pairwise_sum).
   static Acc pairwise(const T* x, std::int64_t n) {
     if (n <= 128) {
       Acc s[8] = {};
@@ -116,7 +120,23 @@ struct Reducer {
 
   /// Reduce one contiguous segment.
   static Acc segment(const T* x, std::int64_t n) {
-    if constexpr (kMinMax) {
+    if constexpr (kVectorLoops) {
+      // Real elements: the vectorised loops of this CPU (reduce_loops.hpp), one indirect call a segment.
+      const ReduceLoops<T>& loops = reduce_loops<T>();
+      if constexpr (kMinMax) {
+        Acc acc;
+        if (n == 0) return acc;
+        acc.has = true;
+        acc.nan = (Op == ReduceOp::Min ? loops.min : loops.max)(x, n, &acc.value);
+        return acc;
+      } else if constexpr (Op == ReduceOp::Norm) {
+        return loops.sum_squares(x, n);
+      } else if constexpr (Op == ReduceOp::Mean) {
+        return loops.sum_in_double(x, n);
+      } else {
+        return static_cast<Acc>(loops.sum(x, n));
+      }
+    } else if constexpr (kMinMax) {  // complex: lexicographic
       Acc acc;
       if (n == 0) return acc;
       acc.has = true;
@@ -129,12 +149,8 @@ struct Reducer {
       acc.value = best;
       acc.nan = nan;
       return acc;
-    } else if constexpr (std::is_integral_v<Acc>) {
-      Acc s = 0;
-      for (std::int64_t k = 0; k < n; ++k) s = static_cast<Acc>(static_cast<std::uint64_t>(s) + static_cast<std::uint64_t>(term(x[k])));
-      return s;
     } else {
-      return pairwise(x, n);
+      return pairwise(x, n);  // complex sums and norms
     }
   }
 

@@ -24,10 +24,12 @@ DType reduce_result_dtype(ReduceOp op, DType dtype) noexcept;
 
 /// \brief Reduce every element of the expression `root` in one fused pass (operands read once).
 ///
-/// Accuracy: float sums and norms accumulate in double (complex<double>), pairwise within row
-/// segments and across tiles, so a float32 sum of 2^25 ones is exact. Integer sums wrap in
-/// int64/uint64 as NumPy's do. min/max propagate NaN and raise ValueError on empty input.
-/// Deterministic for a given tile plan (tile partials are combined in tile order). Call without the GIL.
+/// Accuracy: float sums and norms accumulate in double (complex<double>): 16 partial sums within each
+/// row segment of at most 1024 elements (reduce_loops.hpp), segments in order within a tile, tiles
+/// pairwise, so a float32 sum of 2^25 ones is exact. Integer sums wrap in int64/uint64 as NumPy's do;
+/// integer means sum in double as NumPy's do. min/max propagate NaN and raise ValueError on empty input.
+/// Deterministic for a given tile plan, and the same on every instruction set (tile partials are
+/// combined in tile order). Call without the GIL.
 ScalarValue reduce_all(const expr::NodePtr& root, ReduceOp op);
 
 /// \brief Reduce a 2-D expression along `axis` (0: down the columns, result length cols; 1: along the

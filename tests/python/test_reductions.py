@@ -134,3 +134,141 @@ def test_file_backed_reductions_under_tiny_budget(budget):
     assert_eq(pycauset.sum(A, axis=0), a.sum(axis=0))
     assert_eq(pycauset.min(A * B, axis=1), np.min(a * b, axis=1))
     assert float(pycauset.mean(B)) == pytest.approx(float(b.mean(dtype=np.float64)), rel=1e-6)
+
+
+# ------------------------------------------------ vectorised loops (core/kernels/reduce_loops.hpp)
+
+REAL_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]
+# Row lengths around the loops' widths (16 doubles a sum step, 2 vectors a min/max step) and the
+# 1024-element segments the tiles are cut into.
+ROW_LENGTHS = [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025, 2049]
+
+
+def _full_range(shape, dtype, seed):
+    """Random values over the dtype's whole range (integers: sums wrap), signed floats of mixed scale."""
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
+    return (rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, size=shape)).astype(dtype)
+
+
+def _expected(name, a):
+    """NumPy's result; float32 sums compared with NumPy's float64 sum of the same values (we accumulate
+    in double, NumPy in float32, so ours is the closer one)."""
+    if name == "norm":
+        return np.linalg.norm(a.reshape(-1))
+    if a.dtype == np.float32 and name in ("sum", "mean"):
+        return getattr(np, name)(a, dtype=np.float64).astype(np.float32)
+    return getattr(np, name)(a)
+
+
+@pytest.mark.parametrize("dtype", REAL_DTYPES)
+def test_reductions_every_row_length_against_numpy(dtype):
+    for cols in ROW_LENGTHS:
+        a = _full_range((3, cols), dtype, seed=cols)
+        A = pycauset.matrix(a)
+        for name in ("sum", "mean", "min", "max", "norm"):
+            got, want = getattr(pycauset, name)(A), _expected(name, a)
+            assert got.dtype == want.dtype, f"{name} {dtype} cols={cols}: dtype {got.dtype} != {want.dtype}"
+            if want.dtype.kind == "f":
+                rtol = 1e-6 if want.dtype == np.float32 else 1e-12
+                np.testing.assert_allclose(got, want, rtol=rtol, err_msg=f"{name} {dtype} cols={cols}")
+            else:
+                assert got == want, f"{name} {dtype} cols={cols}: {got} != {want}"
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "int64", "float32", "float64"])
+def test_min_max_found_at_every_position(dtype):
+    """The extreme element in each lane, in the second vector chain and in the tail is the one found."""
+    base = np.full(77, 5, dtype=dtype)
+    for k in range(77):
+        a = base.copy()
+        a[k] = 1
+        assert pycauset.min(pycauset.vector(a)) == 1, k
+        a[k] = 9
+        assert pycauset.max(pycauset.vector(a)) == 9, k
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nan_anywhere_makes_min_and_max_nan(dtype):
+    for cols in (5, 40, 1025):
+        for k in sorted({0, 1, cols // 2, cols - 1}):
+            a = _full_range((2, cols), dtype, seed=k)
+            a[1, k] = np.nan
+            A = pycauset.matrix(a)
+            assert np.isnan(pycauset.min(A)) and np.isnan(pycauset.max(A)), (cols, k)
+            assert np.isnan(pycauset.sum(A)) and np.isnan(pycauset.linalg.norm(A)), (cols, k)
+    a = np.array([1.0, -np.inf, np.inf, 0.0], dtype=dtype)
+    assert pycauset.min(pycauset.vector(a)) == -np.inf and pycauset.max(pycauset.vector(a)) == np.inf
+
+
+def test_float64_reductions_of_large_random_data_match_numpy_closely():
+    """Many tiles, many segments: relative difference to NumPy within 1e-12 (both are pairwise-accurate)."""
+    a = np.random.default_rng(11).random((517, 3001)) - 0.25
+    A = pycauset.matrix(a)
+    assert float(pycauset.linalg.norm(A)) == pytest.approx(np.linalg.norm(a), rel=1e-12)
+    assert float(A.sum()) == pytest.approx(a.sum(), rel=1e-12)
+    assert float(A.mean()) == pytest.approx(a.mean(), rel=1e-12)
+    assert A.min() == a.min() and A.max() == a.max()
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64"])
+def test_reductions_of_views(dtype):
+    """Transposes and strided slices take the strided path of the tile engine; same values as NumPy."""
+    a = _full_range((61, 83), dtype, seed=3)
+    A = pycauset.matrix(a)
+    views = {"T": (A.T, a.T), "rows": (A[::3], a[::3]), "cols": (A[:, 1::2], a[:, 1::2]),
+             "block": (A[5:40:2, 7:70:3], a[5:40:2, 7:70:3]), "reversed": (A[::-1, ::-1], a[::-1, ::-1])}
+    for label, (view, array) in views.items():
+        array = np.ascontiguousarray(array)
+        for name in ("sum", "min", "max", "norm"):
+            got, want = getattr(pycauset, name)(view), _expected(name, array)
+            np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == "float32" else 1e-12,
+                                       err_msg=f"{name} of {label}")
+
+
+def test_empty_reductions_as_numpy():
+    for shape in ((0, 3), (3, 0), (0,)):
+        z = pycauset.zeros(shape)
+        assert pycauset.sum(z) == 0 and pycauset.sum(z).dtype == np.float64
+        assert pycauset.linalg.norm(z) == 0
+        with pytest.raises(ValueError, match="zero-size"):
+            pycauset.max(z)
+
+
+_SIMD_SUM_SCRIPT = r"""
+import json
+import numpy as np
+import pycauset
+rng = np.random.default_rng(9)
+out = {"level": pycauset._core.simd_level(), "bits": {}}
+for dtype in ("float32", "float64"):
+    for cols in (1, 17, 1000, 1031, 4099):
+        a = (rng.standard_normal((5, cols)) * 1e3).astype(dtype)
+        A = pycauset.matrix(a)
+        for name in ("sum", "norm", "min", "max"):
+            out["bits"][f"{name} {dtype} {cols}"] = np.asarray(getattr(pycauset, name)(A)).tobytes().hex()
+print(json.dumps(out))
+"""
+
+
+def test_every_simd_level_reduces_to_the_same_bits():
+    """The reduction loops add in the same lanes on every instruction set: identical results, bit for bit."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    results = {}
+    for level in ("baseline", "avx2", "avx512"):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYCAUSET_SIMD=level)
+        run = subprocess.run([sys.executable, "-c", _SIMD_SUM_SCRIPT], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        results[result["level"]] = result["bits"]  # a CPU without a level runs a lower one
+    assert "baseline" in results
+    for level, bits in results.items():
+        assert bits == results["baseline"], level
