@@ -27,6 +27,7 @@ from ._config import (
 )
 from ._creation import empty, eye, full, matrix, ones, vector, zeros
 from ._interop import ExportGuardError, to_numpy
+from ._progress import get_progress, progress, set_progress
 from . import random
 
 __version__ = "0.1.0"
@@ -78,7 +79,7 @@ __all__ = [
     "Matrix", "Vector", "PyCausetError", "ExportGuardError",
     "matrix", "vector", "zeros", "ones", "empty", "full", "eye", "random",
     "to_numpy", "set_memory_limit", "get_memory_limit", "memory_info", "set_num_threads", "get_num_threads",
-    "set_export_max_bytes", "get_export_max_bytes", "blas_info",
+    "set_export_max_bytes", "get_export_max_bytes", "blas_info", "set_progress", "get_progress", "progress",
     *_LAZY,
 ]
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from ._array import _wrap, asarray_like, concrete
 from ._dtypes import _core, normalize_dtype
-from ._progress import ProgressBar
+from ._progress import ProgressBar, bar_delay, resolve
 
 __all__ = ["matmul"]
 
@@ -23,7 +23,7 @@ def _operand(x, position: int):
     return asarray_like(x)
 
 
-def matmul(a, b, *, dtype=None, progress: bool = False):
+def matmul(a, b, *, dtype=None, progress=None):
     """Matrix product ``a @ b`` with NumPy's rules, in RAM or out of core.
 
     Parameters
@@ -35,8 +35,9 @@ def matmul(a, b, *, dtype=None, progress: bool = False):
         The result dtype, as ``numpy.matmul(a, b, dtype=...)``: the operands are converted to it first.
         For two ``bool`` operands and an integer (or float) ``dtype`` the result holds the counts
         ``popcount(row_i(a) AND col_j(b))``, computed on the packed bits without any conversion.
-    progress : bool
-        Draw a progress bar (percent, GFLOP/s, ETA) on stderr while the product runs.
+    progress : bool, optional
+        Draw a progress bar (percent, GFLOP/s, ETA) on stderr while the product runs. Default ``None``: the
+        process-wide setting (:func:`pycauset.set_progress`, ``PYCAUSET_PROGRESS``), off unless turned on.
 
     Returns
     -------
@@ -77,23 +78,24 @@ def matmul(a, b, *, dtype=None, progress: bool = False):
         if left.dtype_name == "bool" and right.dtype_name == "bool" and want != "bool":
             return _finish(left, right, _bit_counts(left, right, want, progress))
         left, right = left.astype(want), right.astype(want)
-    if progress:
+    if resolve(progress):
         m = 1 if left.ndim == 1 else left._rows
         n = 1 if right.ndim == 1 else right._cols
         k = left._cols
-        with ProgressBar(f"matmul {m}x{k} @ {k}x{n}", unit="FLOP", scale=2.0) as bar:
+        with ProgressBar(f"matmul {m}x{k} @ {k}x{n}", unit="FLOP", scale=2.0, delay=bar_delay(progress)) as bar:
             native = _core.matmul(left, right, bar)
     else:
         native = _core.matmul(left, right)
     return _finish(left, right, native)
 
 
-def _bit_counts(left, right, dtype: str, progress: bool):
+def _bit_counts(left, right, dtype: str, progress):
     """The counts of two bool operands in ``dtype``, from the packed-word product."""
-    if progress:
+    if resolve(progress):
         m = 1 if left.ndim == 1 else left._rows
         n = 1 if right.ndim == 1 else right._cols
-        with ProgressBar(f"bit counts {m}x{left._cols} @ {left._cols}x{n}", unit="band") as bar:
+        with ProgressBar(f"bit counts {m}x{left._cols} @ {left._cols}x{n}", unit="band",
+                         delay=bar_delay(progress)) as bar:
             native, _ = _core.bit_matmul(left, right, dtype, progress=bar)
     else:
         native, _ = _core.bit_matmul(left, right, dtype)

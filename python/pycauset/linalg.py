@@ -18,6 +18,7 @@ import numpy as np
 
 from ._array import _wrap, asarray_like
 from ._dtypes import _core
+from ._progress import ProgressBar, bar_delay, resolve
 
 __all__ = ["LinAlgError", "inv", "solve", "solve_triangular", "det", "slogdet", "eigh", "eigvalsh", "svd", "cholesky",
            "qr", "lstsq", "norm",
@@ -45,12 +46,10 @@ def __dir__():
 @contextmanager
 def _progress_callback(progress, label):
     """Yield a ``callback(done_flops, total_flops)`` drawing a progress bar, or None."""
-    if not progress:
+    if not resolve(progress):  # None: the process-wide setting (pycauset.set_progress, PYCAUSET_PROGRESS)
         yield None
         return
-    from ._progress import ProgressBar  # imported lazily: only long operations that asked need it
-
-    with ProgressBar(label, unit="FLOP") as bar:
+    with ProgressBar(label, unit="FLOP", delay=bar_delay(progress)) as bar:
         yield bar
 
 
@@ -58,7 +57,7 @@ def _square_operand(a):
     return asarray_like(a)
 
 
-def inv(a, *, progress=False):
+def inv(a, *, progress=None):
     """Return the inverse of a square matrix.
 
     Parameters
@@ -66,7 +65,8 @@ def inv(a, *, progress=False):
     a : Matrix or array_like, shape (n, n)
         The matrix to invert. Bool and integer input computes in float64.
     progress : bool, optional
-        Show a progress bar with rate and ETA (useful for out-of-core sizes).
+        Show a progress bar with rate and ETA (useful for out-of-core sizes). Default ``None``: the
+        process-wide setting (:func:`pycauset.set_progress`).
 
     Returns
     -------
@@ -96,7 +96,7 @@ def inv(a, *, progress=False):
         return _wrap(_core.inv(a, "auto", callback))
 
 
-def solve(a, b, *, progress=False):
+def solve(a, b, *, progress=None):
     """Solve ``a @ x = b`` for ``x`` with one LU factorisation (the inverse is never formed).
 
     Parameters
@@ -106,7 +106,7 @@ def solve(a, b, *, progress=False):
     b : Vector, Matrix or array_like, shape (n,) or (n, k)
         Right-hand side(s). A 1-D ``b`` gives a 1-D ``x`` (NumPy 2 rule).
     progress : bool, optional
-        Show a progress bar with rate and ETA.
+        Show a progress bar with rate and ETA. Default ``None``: the process-wide setting.
 
     Returns
     -------
@@ -133,7 +133,7 @@ def solve(a, b, *, progress=False):
         return _wrap(_core.solve(a, b, "auto", callback))
 
 
-def solve_triangular(a, b, lower=False, unit_diagonal=False, *, progress=False):
+def solve_triangular(a, b, lower=False, unit_diagonal=False, *, progress=None):
     """Solve ``a @ x = b`` for a triangular ``a``, as ``scipy.linalg.solve_triangular``.
 
     Parameters
@@ -148,7 +148,7 @@ def solve_triangular(a, b, lower=False, unit_diagonal=False, *, progress=False):
     unit_diagonal : bool
         Take the diagonal of ``a`` as ones without reading it.
     progress : bool, optional
-        Show a progress bar with rate and ETA.
+        Show a progress bar with rate and ETA. Default ``None``: the process-wide setting.
 
     Returns
     -------

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _array
 from .._dtypes import _core
 from .._interop import to_numpy
-from .._progress import ProgressBar
+from .._progress import ProgressBar, bar_delay, resolve
 from ._action import LAYERS_NEEDED, benincasa_dowker_action, check_action_arguments
 from ._dimension import midpoint_dimension, myrheim_meyer_dimension
 from ._errors import CausetTypeError, CausetValueError
@@ -57,12 +57,12 @@ def _causal_matrix(C):
 
 
 @contextlib.contextmanager
-def _progress(label: str, enabled: bool):
-    """Yield a progress(done, total) callable drawing a bar when enabled, else None."""
-    if not enabled:
+def _progress(label: str, enabled):
+    """Yield a progress(done, total) callable drawing a bar if enabled (None: the process-wide setting), else None."""
+    if not resolve(enabled):
         yield None
         return
-    with ProgressBar(label) as bar:
+    with ProgressBar(label, delay=bar_delay(enabled)) as bar:
         yield bar
 
 
@@ -169,7 +169,7 @@ class CausalSet(FieldsMixin):
         pairs = self.n * (self.n - 1) // 2
         return self.relations() / pairs if pairs else math.nan
 
-    def height(self, *, progress: bool = False) -> int:
+    def height(self, *, progress: bool | None = None) -> int:
         """Return the number of elements in a longest chain (0 for the empty causal set).
 
         In a 2-D diamond, ``E[height] ~ 2 sqrt(n) - 1.7711 n^(1/6)`` (Baik, Deift & Johansson 1999).
@@ -178,7 +178,7 @@ class CausalSet(FieldsMixin):
         with _progress(f"longest chain of {self.n} elements", progress) as bar:
             return int(_core.longest_chain(self.causal, bar))
 
-    def is_transitive(self, *, progress: bool = False) -> bool:
+    def is_transitive(self, *, progress: bool | None = None) -> bool:
         """Return whether the relation is transitively closed: ``(C C)[i, j] > 0`` implies ``C[i, j]``.
 
         One fused bit-product pass counts the unrelated pairs (i < j) with a common element between
@@ -191,7 +191,7 @@ class CausalSet(FieldsMixin):
                                                     invert_mask=True, progress=bar)
         return int(histogram[1]) == 0
 
-    def links(self, *, progress: bool = False):
+    def links(self, *, progress: bool | None = None):
         """Return the link matrix ``L = C and not (C C > 0)`` (bool, bit-packed): the covering relations.
 
         ``L[i, j]`` is true iff i precedes j with nothing in between (an empty open interval).
@@ -200,7 +200,7 @@ class CausalSet(FieldsMixin):
             return _array._wrap(_core.bit_product_predicate(self.causal, self.causal, self.causal, True,
                                                             progress=bar))
 
-    def interval_abundances(self, kmax=None, *, progress: bool = False) -> np.ndarray:
+    def interval_abundances(self, kmax=None, *, progress: bool | None = None) -> np.ndarray:
         """Return ``N_0 .. N_kmax``: the number of related pairs whose open interval has k elements.
 
         Parameters
@@ -208,7 +208,7 @@ class CausalSet(FieldsMixin):
         kmax : int, optional
             Largest interval size to count; defaults to ``n - 2``, the largest possible (then the counts
             sum to R).
-        progress : bool, default False
+        progress : bool, optional
             Draw a progress bar while the product runs.
 
         Returns
@@ -240,7 +240,7 @@ class CausalSet(FieldsMixin):
 
     # ---- estimators and the action --------------------------------------------------------------
 
-    def dimension(self, method: str = "myrheim-meyer", *, progress: bool = False) -> float:
+    def dimension(self, method: str = "myrheim-meyer", *, progress: bool | None = None) -> float:
         """Estimate the spacetime dimension from the order alone.
 
         Parameters
@@ -252,7 +252,7 @@ class CausalSet(FieldsMixin):
             the largest interval, ``n_ab = |I(a, b)|``, and its best midpoint,
             ``m = max over z in I(a, b) of min(|I(a, z)|, |I(z, b)|)``; then ``d = log2(n_ab / m)`` (Reid 2003;
             Surya 2019, §3); NaN when ``n_ab`` or ``m`` is 0.
-        progress : bool, default False
+        progress : bool, optional
             Draw a progress bar while the midpoint method's product runs.
 
         Returns
@@ -265,7 +265,7 @@ class CausalSet(FieldsMixin):
             return self._midpoint_dimension(progress)
         raise CausetValueError(f"unknown dimension method {method!r}; use 'myrheim-meyer' or 'midpoint'")
 
-    def _midpoint_dimension(self, progress: bool) -> float:
+    def _midpoint_dimension(self, progress) -> float:
         C = self.causal
         with _progress(f"largest interval of {self.n} elements", progress) as bar:
             largest, a, b = _core.bit_product_max(C, C, C, True, progress=bar)
@@ -279,7 +279,7 @@ class CausalSet(FieldsMixin):
         midpoint = int(np.minimum(to_z, from_z)[between].max()) if between.any() else 0
         return midpoint_dimension(int(largest), midpoint)
 
-    def action(self, d=None, epsilon=1.0, *, progress: bool = False) -> float:
+    def action(self, d=None, epsilon=1.0, *, progress: bool | None = None) -> float:
         """Return the Benincasa–Dowker action ``S^(d)`` (in units of hbar), local or smeared.
 
         Parameters
@@ -289,7 +289,7 @@ class CausalSet(FieldsMixin):
         epsilon : float, default 1.0
             Smearing ``eps = rho_k / rho`` in (0, 1]. At 1 the local action uses ``N_0 .. N_{d-1}``; below 1
             the smeared action uses every ``N_k``.
-        progress : bool, default False
+        progress : bool, optional
             Draw a progress bar while the interval abundances are counted.
 
         Notes

@@ -41,7 +41,7 @@ def _check_mass(mass) -> float:
     return mass
 
 
-def propagator(cs, mass=0.0, *, progress: bool = False):
+def propagator(cs, mass=0.0, *, progress: bool | None = None):
     """Johnston's retarded propagator ``K_R = Φ (I + (m²/ρ) Φ)⁻¹`` (see ``CausalSet.propagator``)."""
     mass = _check_mass(mass)
     links_or_causal, s = _phi(cs)
@@ -60,7 +60,7 @@ def propagator(cs, mass=0.0, *, progress: bool = False):
     return _wrap(native)
 
 
-def pauli_jordan(cs, mass=0.0, *, progress: bool = False):
+def pauli_jordan(cs, mass=0.0, *, progress: bool | None = None):
     """The Pauli–Jordan function ``Δ = K_R − K_Rᵀ`` (see ``CausalSet.pauli_jordan``)."""
     k = propagator(cs, mass, progress=progress)
     return (k - k.T).eval()
@@ -86,7 +86,7 @@ def _positive_pairs(singular_values: np.ndarray, n: int) -> np.ndarray:
     return lam[lam > tol]
 
 
-def sj_spectrum(cs, mass=0.0, k=None, *, progress: bool = False):
+def sj_spectrum(cs, mass=0.0, k=None, *, progress: bool | None = None):
     """The positive eigenvalues of ``iΔ``, descending (see ``CausalSet.sj_spectrum``)."""
     if k is None:
         delta = _dense(pauli_jordan(cs, mass, progress=progress), "sj_spectrum", 3)
@@ -174,7 +174,7 @@ def _top_eigenvalues(cs, mass, k, block=8, tol=1e-10):
     return _positive_pairs(lam, n)[:k]
 
 
-def sj_wightman(cs, mass=0.0, *, progress: bool = False):
+def sj_wightman(cs, mass=0.0, *, progress: bool | None = None):
     """The SJ Wightman function ``W``, the positive part of ``iΔ`` (see ``CausalSet.sj_wightman``)."""
     from .._creation import matrix
 
@@ -206,7 +206,7 @@ def _entropy(w, i_delta, cut):
     return math.fsum(terms)
 
 
-def entanglement_entropy(cs, subset, mass=0.0, truncate=True, *, progress: bool = False):
+def entanglement_entropy(cs, subset, mass=0.0, truncate=True, *, progress: bool | None = None):
     """The SJ spacetime entanglement entropy of the elements in ``subset`` (see
     ``CausalSet.entanglement_entropy``)."""
     idx = np.asarray(subset)
@@ -241,7 +241,7 @@ def entanglement_entropy(cs, subset, mass=0.0, truncate=True, *, progress: bool 
 class FieldsMixin:
     """The field-theory methods of :class:`CausalSet` (2-D and 4-D causal sets)."""
 
-    def propagator(self, mass=0.0, *, progress: bool = False):
+    def propagator(self, mass=0.0, *, progress: bool | None = None):
         """Johnston's retarded propagator ``K_R = Φ (I + (m²/ρ) Φ)⁻¹``.
 
         ``Φ = ½ Cᵀ`` in 2-D and ``Φ = √ρ/(2π√6) Lᵀ`` in 4-D (the links ``L``, not ``C``). ``K_R[x, y] != 0`` only
@@ -251,7 +251,7 @@ class FieldsMixin:
         ----------
         mass : float
             The field's mass m ≥ 0 (in units of ``ρ^(-1/d)``). Massless: ``K_R = Φ``, no solve.
-        progress : bool
+        progress : bool, optional
             Show a progress bar for the solve.
 
         Returns
@@ -280,7 +280,7 @@ class FieldsMixin:
         """
         return propagator(self, mass, progress=progress)
 
-    def pauli_jordan(self, mass=0.0, *, progress: bool = False):
+    def pauli_jordan(self, mass=0.0, *, progress: bool | None = None):
         """The Pauli–Jordan function ``Δ = K_R − K_Rᵀ`` (real antisymmetric; ``iΔ`` is Hermitian).
 
         For the 2-element causal set ``Δ = [[0, −½], [½, 0]]`` (physics sign).
@@ -295,7 +295,7 @@ class FieldsMixin:
         """
         return pauli_jordan(self, mass, progress=progress)
 
-    def sj_spectrum(self, mass=0.0, k=None, *, progress: bool = False):
+    def sj_spectrum(self, mass=0.0, k=None, *, progress: bool | None = None):
         """The positive eigenvalues of ``iΔ``, descending (a NumPy float64 array).
 
         Parameters
@@ -305,7 +305,7 @@ class FieldsMixin:
             Only the ``k`` largest. Without it every positive eigenvalue is returned: the singular values of
             the real antisymmetric ``Δ`` (each eigenvalue pair ±λ of ``iΔ`` is one singular value pair), in RAM
             and real arithmetic; the exact kernel of Δ is dropped with a relative tolerance.
-        progress : bool
+        progress : bool, optional
 
         Notes
         -----
@@ -317,7 +317,7 @@ class FieldsMixin:
         """
         return sj_spectrum(self, mass, k, progress=progress)
 
-    def sj_wightman(self, mass=0.0, *, progress: bool = False):
+    def sj_wightman(self, mass=0.0, *, progress: bool | None = None):
         """The Sorkin–Johnston Wightman function ``W``: the positive part of ``iΔ`` (complex128 Matrix).
 
         ``W = Σ_{λ>0} λ v v† = ½(|Δ| + iΔ)`` with ``|Δ| = (ΔᵀΔ)^{1/2}`` from the SVD of Δ (real arithmetic).
@@ -325,7 +325,7 @@ class FieldsMixin:
         """
         return sj_wightman(self, mass, progress=progress)
 
-    def entanglement_entropy(self, subset, mass=0.0, truncate=True, *, progress: bool = False):
+    def entanglement_entropy(self, subset, mass=0.0, truncate=True, *, progress: bool | None = None):
         """The Sorkin–Johnston spacetime entanglement entropy ``S = Σ μ ln|μ|`` of the elements in ``subset``.
 
         Parameters
@@ -337,7 +337,7 @@ class FieldsMixin:
             The double truncation of Sorkin and Yazdi (arXiv:1611.10281): keep the modes of ``iΔ`` of the
             whole set with ``|λ| > √n/(4π)``, restrict ``iΔ`` and ``W`` to the subset, and keep the modes of the
             restricted ``iΔ`` above ``√n_sub/(4π)``. Without it, the modes above a relative round-off tolerance.
-        progress : bool
+        progress : bool, optional
 
         Returns
         -------

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _array
 from .._creation import matrix as _matrix
 from .._dtypes import _core
-from .._progress import ProgressBar
+from .._progress import ProgressBar, bar_delay, resolve
 from ._causal_set import CausalSet, _check_density
 from ._errors import CausetTypeError, CausetValueError
 from ._regions import Region, _check_count
@@ -22,12 +22,12 @@ from ._regions import Region, _check_count
 __all__ = ["sprinkle", "from_coordinates"]
 
 
-def _build(points: np.ndarray, region, density: float, seed, order, progress: bool) -> CausalSet:
+def _build(points: np.ndarray, region, density: float, seed, order, progress) -> CausalSet:
     """Return the causal set of ``points`` (already in natural order)."""
     n, d = points.shape
     periods = list(region.periods) if region is not None else [0.0] * (d - 1)
-    if progress and n > 1:
-        with ProgressBar(f"causal matrix of {n} points", unit="pairs") as bar:
+    if resolve(progress) and n > 1:
+        with ProgressBar(f"causal matrix of {n} points", unit="pairs", delay=bar_delay(progress)) as bar:
             causal = _core.causal_matrix(points, periods, bar)
     else:
         causal = _core.causal_matrix(points, periods)
@@ -41,7 +41,7 @@ def _natural_order(points: np.ndarray):
     return np.ascontiguousarray(points[order]), order
 
 
-def sprinkle(region, n=None, density=None, seed=None, *, progress: bool = False) -> CausalSet:
+def sprinkle(region, n=None, density=None, seed=None, *, progress: bool | None = None) -> CausalSet:
     """Sprinkle points uniformly into a region and return their causal set, in natural labelling.
 
     Parameters
@@ -56,7 +56,7 @@ def sprinkle(region, n=None, density=None, seed=None, *, progress: bool = False)
     seed : int, optional
         Seed of the ``numpy.random.Generator(PCG64(seed))`` stream; the same seed gives the same causal set
         on any number of threads. When omitted, a fresh seed is drawn and recorded in ``causet.seed``.
-    progress : bool, default False
+    progress : bool, optional
         Draw a progress bar while the causal matrix is built.
 
     Returns
@@ -109,7 +109,7 @@ def sprinkle(region, n=None, density=None, seed=None, *, progress: bool = False)
     return _build(points, region, rho, seed, order, progress)
 
 
-def from_coordinates(points, region=None, density=None, *, progress: bool = False) -> CausalSet:
+def from_coordinates(points, region=None, density=None, *, progress: bool | None = None) -> CausalSet:
     """Return the causal set of given points of flat spacetime, sorted into natural order.
 
     Parameters
@@ -120,7 +120,7 @@ def from_coordinates(points, region=None, density=None, *, progress: bool = Fals
         The region the points belong to (checked); a MinkowskiCylinder makes the relation periodic.
     density : float, optional
         The density rho; defaults to ``n / region.volume``, or 1.0 without a region.
-    progress : bool, default False
+    progress : bool, optional
         Draw a progress bar while the causal matrix is built.
 
     Returns
