@@ -1,4 +1,4 @@
-"""Files: save and load pycauset objects as ``.pycauset`` containers, and convert ``.npy`` files.
+"""Files: save and load pycauset objects as ``.pycauset`` containers, and convert ``.npy`` and zarr v3 arrays.
 
 See ``documentation/user_guide/files.md`` for the format, atomicity and error behaviour.
 """
@@ -9,6 +9,7 @@ import sys
 
 from . import _array
 from ._dtypes import _core
+from ._progress import resolve
 
 __all__ = ["save", "load", "convert_file"]
 
@@ -121,32 +122,47 @@ def load(path, *, verify: bool = False):
     return _array._wrap(_core._load(target, bool(verify)))
 
 
-def convert_file(src, dst) -> None:
-    """Convert a file between NumPy ``.npy`` and ``.pycauset``, in either direction.
+def convert_file(src, dst, *, chunks=None, progress=None) -> None:
+    """Convert an array file between ``.pycauset``, NumPy ``.npy`` and zarr v3, streaming.
 
-    The direction is chosen by the extensions (``.npy`` -> ``.pycauset`` or ``.pycauset`` ->
-    ``.npy``). The source is mapped read-only and the target written in tiles, so files larger than
-    the memory budget convert without loading them; the target is written atomically, as by
-    :func:`save`. ``.npy`` files may be C- or Fortran-ordered and of either byte order; ``.npy``
-    output is C-ordered, little-endian, format version 1.0 (2.0 if needed), readable by
-    ``numpy.load`` (also with ``mmap_mode``).
+    The formats are chosen by the names: ``.npy``, ``.pycauset``, and for zarr a name ending in ``.zarr`` or
+    an existing directory holding zarr metadata (``zarr.json``). Supported pairs: ``.npy`` <-> ``.pycauset``,
+    zarr -> ``.pycauset`` / ``.npy`` and ``.pycauset`` / ``.npy`` -> zarr. The source is read and the target
+    written block by block, so files larger than the memory budget convert without loading them; the
+    target is written under a temporary name and renamed into place, as by :func:`save`.
+
+    ``.npy`` files may be C- or Fortran-ordered and of either byte order; ``.npy`` output is C-ordered,
+    little-endian, format version 1.0 (2.0 if needed), readable by ``numpy.load`` (also with ``mmap_mode``).
+    zarr needs the optional ``zarr`` package (``pip install 'pycauset[zarr]'``); the blocks follow the zarr
+    array's chunk grid, so peak RAM is about ``min(64 MiB, budget / 4)`` or one chunk, whichever is larger.
 
     Parameters
     ----------
     src : str, bytes or os.PathLike
-        The file to read.
+        The file (or zarr store directory) to read.
     dst : str, bytes or os.PathLike
-        The file to write (replaced atomically if it exists).
+        The file (or zarr store directory) to write; an existing one is replaced (an existing directory only
+        if it is a zarr store).
+    chunks : tuple of int, optional
+        The chunk shape of a zarr target (one entry per dimension); default: zarr's automatic choice.
+    progress : bool, optional
+        Draw a progress bar (percent, MB/s, ETA) on stderr while converting to or from zarr. Default ``None``:
+        the process-wide setting (:func:`pycauset.set_progress`). The ``.npy`` <-> ``.pycauset`` path draws no
+        bar yet.
 
     Raises
     ------
     ValueError
-        If the extensions are not one of the supported pairs, the ``.npy`` array has rank 0 or more
-        than 2, or the source is malformed, corrupt or truncated.
+        If the names are not one of the supported pairs, the array has rank 0 or more than 2, the source is
+        malformed, corrupt or truncated, or is a zarr v2 store or a zarr group.
     TypeError
-        If the ``.npy`` dtype is not supported (object, str, float16, structured, ...).
+        If the source dtype is not supported (object, str, float16, structured, ...).
+    ImportError
+        If a zarr path is given and zarr is not installed (the message names ``pip install 'pycauset[zarr]'``).
     OSError
         If a file cannot be read or written; a previous ``dst`` is left intact.
+    KeyboardInterrupt
+        On Ctrl-C, between blocks; no partial target remains and a previous ``dst`` is left intact.
 
     Examples
     --------
@@ -156,8 +172,23 @@ def convert_file(src, dst) -> None:
     >>> pycauset.convert_file(os.path.join(d, "a.npy"), os.path.join(d, "a.pycauset"))
     >>> pycauset.load(os.path.join(d, "a.pycauset")).shape
     (2, 3)
+    >>> pycauset.convert_file(os.path.join(d, "a.pycauset"), os.path.join(d, "a.zarr"))  # doctest: +SKIP
     """
-    _core._convert_file(_path(src), _path(dst))
+    source, target = _path(src), _path(dst)
+    from . import _zarr  # small, and imports zarr itself only for a zarr path
+
+    pair = (_zarr.kind(source), _zarr.kind(target))
+    if "zarr" in pair:
+        _zarr.convert(source, target, chunks, progress)
+        return
+    if pair not in (("npy", "pycauset"), ("pycauset", "npy")):
+        raise _zarr.unsupported_pair(source, target)
+    if chunks is not None:
+        raise _core.PyCausetValueError(
+            "convert_file: chunks= sets the chunk shape of a zarr target, but neither file is a zarr store; "
+            "leave chunks=None")
+    resolve(progress)  # validated for every path; the compiled .npy <-> .pycauset path draws no bar yet
+    _core._convert_file(source, target)
 
 
 def __dir__():
