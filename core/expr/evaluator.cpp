@@ -331,6 +331,14 @@ void Worker::load_tile(const Tile& t, std::int64_t upcoming) {
   }
 }
 
+const void* Worker::row_in_place(std::int64_t r) const {
+  const Program& p = ev_.program();
+  if (p.steps.size() != 1 || p.steps[0].kind != Step::Kind::LoadLeaf || p.result != p.steps[0].out) return nullptr;
+  const TileSource& src = sources_[static_cast<std::size_t>(p.steps[0].leaf)];
+  if (src.col_stride != 1 || src.dtype != p.steps[0].dtype) return nullptr;
+  return src.base + r * src.row_stride * itemsize(src.dtype);
+}
+
 const void* Worker::run_segment(std::int64_t r, std::int64_t j, std::int64_t n, void* out) {
   const Program& p = ev_.program();
   for (const Step& s : p.steps) {

@@ -73,6 +73,11 @@ class Worker {
   ///        step writes to `out` instead, which is returned.
   const void* run_segment(std::int64_t r, std::int64_t j, std::int64_t n, void* out);
 
+  /// \brief Return row `r` of the current tile (local coordinates) as contiguous elements of the result
+  ///        dtype when the program is one leaf read in place (no conversion, unit column stride), else
+  ///        nullptr. Reductions read such rows in one run instead of segment by segment.
+  const void* row_in_place(std::int64_t r) const;
+
   /// \brief Return where to compute the output of `tile` (row-major, row stride tile.nc): one of this
   ///        worker's two pooled output buffers, once the write that last used it has finished (its
   ///        error, if any, is rethrown here). Only for evaluators with a BufferedOutput.

@@ -33,6 +33,7 @@ DType reduce_result_dtype(ReduceOp op, DType dtype) noexcept {
 namespace {
 
 using expr::kSegment;
+static_assert(kSegment == kReduceBlock, "a row reduced in one run must add like its segments, one by one");
 
 /// Accumulator and scalar bodies of one reduction over elements of dtype type D.
 template <ReduceOp Op, class D>
@@ -118,39 +119,54 @@ struct Reducer {
     return pairwise(x, half) + pairwise(x + half, n - half);
   }
 
-  /// Reduce one contiguous segment.
-  static Acc segment(const T* x, std::int64_t n) {
+  /// acc <- combine(acc, the n contiguous elements at x).
+  static void accumulate(Acc& acc, const T* x, std::int64_t n) {
     if constexpr (kVectorLoops) {
-      // Real elements: the vectorised loops of this CPU (reduce_loops.hpp), one indirect call a segment.
+      // Real elements: the vectorised loops of this CPU (reduce_loops.hpp), one indirect call a run.
       const ReduceLoops<T>& loops = reduce_loops<T>();
       if constexpr (kMinMax) {
-        Acc acc;
-        if (n == 0) return acc;
-        acc.has = true;
-        acc.nan = (Op == ReduceOp::Min ? loops.min : loops.max)(x, n, &acc.value);
-        return acc;
+        if (n == 0) return;
+        Acc run;
+        run.has = true;
+        run.nan = (Op == ReduceOp::Min ? loops.min : loops.max)(x, n, &run.value);
+        combine(acc, run);
       } else if constexpr (Op == ReduceOp::Norm) {
-        return loops.sum_squares(x, n);
+        acc = loops.sum_squares(x, n, acc);
       } else if constexpr (Op == ReduceOp::Mean) {
-        return loops.sum_in_double(x, n);
+        acc = loops.sum_in_double(x, n, acc);
       } else {
-        return static_cast<Acc>(loops.sum(x, n));
+        acc = static_cast<Acc>(loops.sum(x, n, static_cast<loop_sum_t<T>>(acc)));
       }
     } else if constexpr (kMinMax) {  // complex: lexicographic
-      Acc acc;
-      if (n == 0) return acc;
-      acc.has = true;
+      if (n == 0) return;
+      Acc run;
+      run.has = true;
       T best = x[0];
       bool nan = false;
       for (std::int64_t k = 0; k < n; ++k) {
         nan = nan || is_nan(x[k]);
         if (before(x[k], best)) best = x[k];
       }
-      acc.value = best;
-      acc.nan = nan;
-      return acc;
+      run.value = best;
+      run.nan = nan;
+      combine(acc, run);
     } else {
-      return pairwise(x, n);  // complex sums and norms
+      for (std::int64_t k = 0; k < n; k += kReduceBlock) {  // complex sums and norms
+        combine(acc, pairwise(x + k, std::min(kReduceBlock, n - k)));
+      }
+    }
+  }
+
+  /// acc <- combine(acc, row r of the worker's current tile, `cols` elements): a row read in place in
+  /// one run, anything else computed segment by segment.
+  static void accumulate_row(Acc& acc, expr::detail::Worker& w, std::int64_t r, std::int64_t cols) {
+    if (const void* row = w.row_in_place(r)) {
+      accumulate(acc, static_cast<const T*>(row), cols);
+      return;
+    }
+    for (std::int64_t j = 0; j < cols; j += kSegment) {
+      const std::int64_t n = std::min(kSegment, cols - j);
+      accumulate(acc, static_cast<const T*>(w.run_segment(r, j, n, nullptr)), n);
     }
   }
 
@@ -222,7 +238,6 @@ typename R::Acc combine_pairwise(std::vector<typename R::Acc>& parts, std::size_
 template <ReduceOp Op, class D>
 ScalarValue reduce_all_typed(const expr::NodePtr& root) {
   using R = Reducer<Op, D>;
-  using T = tile_t<D>;
   const DType out_dtype = reduce_result_dtype(Op, dtype_traits<D>::id);
   expr::detail::Evaluator ev(expr::compile(root, root->dtype(), false));
   const auto& plan = ev.plan();
@@ -232,12 +247,7 @@ ScalarValue reduce_all_typed(const expr::NodePtr& root) {
     const expr::detail::Tile t = plan.tile(k);
     w.load_tile(t, w.next_task);
     typename R::Acc acc = R::identity();
-    for (std::int64_t r = 0; r < t.nr; ++r) {
-      for (std::int64_t j = 0; j < t.nc; j += kSegment) {
-        const std::int64_t n = std::min(kSegment, t.nc - j);
-        R::combine(acc, R::segment(static_cast<const T*>(w.run_segment(r, j, n, nullptr)), n));
-      }
-    }
+    for (std::int64_t r = 0; r < t.nr; ++r) R::accumulate_row(acc, w, r, t.nc);
     parts[static_cast<std::size_t>(k)] = acc;
   });
   const typename R::Acc total = combine_pairwise<R>(parts, 0, parts.size());
@@ -272,10 +282,7 @@ Array reduce_axis_typed(const expr::NodePtr& root, int axis) {
       const std::int64_t block = k % plan.grid_cols;
       for (std::int64_t r = 0; r < t.nr; ++r) {
         Acc acc = R::identity();
-        for (std::int64_t j = 0; j < t.nc; j += kSegment) {
-          const std::int64_t n = std::min(kSegment, t.nc - j);
-          R::combine(acc, R::segment(static_cast<const T*>(w.run_segment(r, j, n, nullptr)), n));
-        }
+        R::accumulate_row(acc, w, r, t.nc);
         parts[static_cast<std::size_t>(block * rows + t.r0 + r)] = acc;
       }
     });
