@@ -158,6 +158,13 @@ class MemoryGovernor::Impl {
   /// are reclaimable, and trim_cache_to_budget() drops them whenever anonymous memory grows.
   std::uint64_t used() const { return ram_bytes + BufferPool::instance().held_bytes(); }
   std::uint64_t room() const { return limit() > used() ? limit() - used() : 0; }
+  /// Room if the pool's cached tiles were dropped: the budget minus arrays in RAM and tiles on loan.
+  /// Not room() + cached: a cache above the budget (left by an in-RAM routine's allowance) is no room.
+  std::uint64_t room_beside_cached_tiles() const {
+    const std::uint64_t in_use = used(), cached = BufferPool::instance().cached_bytes();
+    const std::uint64_t committed = in_use > cached ? in_use - cached : 0;  // both move under other threads
+    return limit() > committed ? limit() - committed : 0;
+  }
   /// Unmap recycled RAM mappings that no longer fit beside the arrays and tiles in use.
   void trim_cache_to_budget() {
     std::uint64_t in_use = used(), budget = limit();
@@ -364,7 +371,7 @@ bool MemoryGovernor::fits_in_ram(std::uint64_t nbytes) const {
 
 bool MemoryGovernor::fits_in_ram_beside_cached_tiles(std::uint64_t nbytes) const {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
-  return impl_->room() + BufferPool::instance().cached_bytes() >= nbytes;
+  return impl_->room_beside_cached_tiles() >= nbytes;
 }
 
 std::uint64_t MemoryGovernor::tile_budget(std::uint64_t wanted) {
@@ -372,9 +379,12 @@ std::uint64_t MemoryGovernor::tile_budget(std::uint64_t wanted) {
   // Tiles the pool already holds count as available to the kernel that asks.
   // Keep them cached while arrays are spilled for the rest: unmapping them here would make every
   // out-of-core call fault its tiles in afresh (slow on a VM that hands idle memory back to its host).
-  std::uint64_t cached = BufferPool::instance().cached_bytes();
-  std::uint64_t room = impl_->room() + cached;
-  if (room < wanted) room = impl_->make_room(wanted - cached, false, /*keep_pool=*/true) + cached;
+  std::uint64_t room = impl_->room_beside_cached_tiles();
+  if (room < wanted) {
+    const std::uint64_t cached = BufferPool::instance().cached_bytes();
+    impl_->make_room(wanted - std::min(wanted, cached), false, /*keep_pool=*/true);
+    room = impl_->room_beside_cached_tiles();
+  }
   return std::max(kMinimumTileBudget, std::min(room, wanted));
 }
 

@@ -282,6 +282,21 @@ TEST_CASE(tile_budget_and_pool_bytes_count_against_the_budget) {
   CHECK_EQ(gov().info().scratch_bytes, 0u);
 }
 
+TEST_CASE(cached_tiles_above_the_budget_are_no_room) {
+  // An in-RAM routine may exceed the budget by its allowance (eigh; a forced direct path); its tile then
+  // stays cached. The next kernel may reuse those bytes, but only as much of them as the budget holds.
+  reset(MiB);
+  { PooledBuffer big = gov().acquire_tile(3 * MiB); }
+  CHECK_EQ(gov().info().scratch_bytes, 3 * MiB);
+  CHECK_EQ(gov().tile_budget(8 * MiB), MiB);
+  CHECK(gov().fits_in_ram_beside_cached_tiles(MiB));
+  CHECK(!gov().fits_in_ram_beside_cached_tiles(MiB + 1));
+  // Arrays in RAM reduce it as before: a pinned 256 KiB array leaves 768 KiB.
+  auto pinned = gov().allocate(256 * 1024, Placement::Ram);
+  Buffer::Lease lease = Buffer::lease(pinned);
+  CHECK_EQ(gov().tile_budget(8 * MiB), 768 * 1024u);
+}
+
 TEST_CASE(adopted_store_is_counted_as_file) {
   reset(4 * MiB);
   std::string path = test_support::scratch_dir() + "/adopted.bin";
