@@ -56,13 +56,16 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
   std::iota(p.begin(), p.end(), 0);
   for (std::int64_t i = 0; i < n; ++i) std::swap(p[i], p[lu.pivots()[i]]);
 
-  Array result = Array::zeros(dt, 2, n, n, Placement::Auto);
-  Buffer::Lease out = Buffer::lease(result.buffer());
   auto& gov = MemoryGovernor::instance();
   const std::int64_t b = lu.panel_width(), panels = lu.panel_count();
   const std::size_t panel_bytes = static_cast<std::size_t>(n) * b * sizeof(T);
   PooledBuffer ybuf[2] = {gov.acquire_tile(panel_bytes), gov.acquire_tile(panel_bytes)};
   PooledBuffer s0 = gov.acquire_tile(panel_bytes), s1 = gov.acquire_tile(panel_bytes);
+  // The result is placed after the panels are on loan (the LU's, reused from the pool): it goes to RAM
+  // only if it fits beside them. Placed first, it took the room the pool's cached panels were counted
+  // in, and the panels were then mapped afresh on top of it: up to twice the budget.
+  Array result = Array::zeros(dt, 2, n, n, Placement::Auto);
+  Buffer::Lease out = Buffer::lease(result.buffer());
 
   // One stream of reads for the whole computation, so prefetching crosses block boundaries.
   std::vector<typename PanelStream<T>::Read> reads;
