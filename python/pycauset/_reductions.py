@@ -66,7 +66,7 @@ def _reduce(a, name: str, axis, dtype=None, keepdims=False):
     from ._array import _wrap
     from ._dtypes import normalize_dtype
 
-    node = _node(a)
+    node = a if isinstance(a, _core.Expr) else _node(a)
     ndim = node.ndim
     if dtype is not None:
         # NumPy's dtype= is the accumulator and result type: cast inside the fused pass, no temporary.
@@ -188,7 +188,14 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     >>> float(pycauset.mean(pycauset.vector([1, 2, 3, 4])))
     2.5
     """
-    return _reduce(a, "mean", axis, dtype, keepdims)
+    node = _node(a)
+    lengths = (node._rows, node._cols) if node.ndim == 2 else (node._cols,)
+    along = _normalize_axis(axis, node.ndim)
+    if 0 in (lengths if along is None else (lengths[along],)):  # NaN, with NumPy's warning
+        import warnings
+
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+    return _reduce(node, "mean", axis, dtype, keepdims)
 
 
 def min(a, axis=None, keepdims=False):  # noqa: A001

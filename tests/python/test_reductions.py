@@ -236,6 +236,11 @@ def test_empty_reductions_as_numpy():
         assert pycauset.linalg.norm(z) == 0
         with pytest.raises(ValueError, match="zero-size"):
             pycauset.max(z)
+        with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+            assert np.isnan(pycauset.mean(z))
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        assert_eq(pycauset.mean(pycauset.zeros((0, 3)), axis=0), np.full(3, np.nan))
+    assert_eq(pycauset.mean(pycauset.zeros((0, 3)), axis=1), np.zeros(0))  # nothing to average: no warning
 
 
 _SIMD_SUM_SCRIPT = r"""
