@@ -155,8 +155,10 @@ def _full_range(shape, dtype, seed):
 
 
 def _expected(name, a):
-    """NumPy's result; float32 sums compared with NumPy's float64 sum of the same values (we accumulate
-    in double, NumPy in float32, so ours is the closer one)."""
+    """NumPy's result; float32 sums and norms compared with NumPy's float64 ones of the same values (we
+    accumulate in double, NumPy in float32, so ours is the closer one)."""
+    if name == "norm" and a.dtype == np.float32:
+        return np.linalg.norm(a.astype(np.float64).reshape(-1)).astype(np.float32)
     if name == "norm":
         return np.linalg.norm(a.reshape(-1))
     if a.dtype == np.float32 and name in ("sum", "mean"):
@@ -277,3 +279,15 @@ def test_every_simd_level_reduces_to_the_same_bits():
     assert "baseline" in results
     for level, bits in results.items():
         assert bits == results["baseline"], level
+
+
+@pytest.mark.parametrize("dtype", ["int16", "float32", "float64"])
+def test_file_backed_leaf_reductions_read_rows_in_place(budget, dtype):
+    """A spilled leaf is read in tiles (bands or blocks) whose rows the loops take whole: same as NumPy."""
+    budget(2**21)
+    a = _full_range((700, 1500), dtype, seed=8)  # > budget: tiles of a few rows each
+    A = to_pycauset(a, "file")
+    for name in ("sum", "mean", "min", "max", "norm"):
+        got, want = getattr(pycauset, name)(A), _expected(name, a)
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == "float32" else 1e-12, err_msg=name)
+    assert_eq(pycauset.max(A, axis=1), a.max(axis=1))
