@@ -1,10 +1,10 @@
 """convert_file's zarr path: zarr v3 arrays to and from ``.pycauset`` and ``.npy``, streamed block by block.
 
 Every conversion is one loop: a *source* hands out blocks (NumPy arrays of one chunk-aligned region) and a
-*sink* stores them, so no more than one block is in RAM at a time. Blocks follow the zarr side's chunk grid
-(a partial chunk would be decoded or re-encoded twice) and hold whole chunk rows where they fit in the block
-size, ``min(64 MiB, budget / 4)`` (the small-export allowance), else a run of chunks within one chunk row.
-The peak RAM of a conversion is therefore about one block, or one chunk when a chunk is larger.
+*sink* stores them, so about one block is in RAM at a time. Blocks follow the zarr side's chunk grid (a partial
+chunk would be decoded or re-encoded twice) and hold whole chunk rows where they fit in the block size,
+``min(16 MiB, budget / 4)`` (at most the small-export allowance) and 256 chunks, else a run of chunks within one
+chunk row. The peak RAM of a conversion is therefore a few blocks, or a few chunks when a chunk is larger.
 
 Targets are written to a temporary name in the target's directory and renamed into place at the end, so an
 error or Ctrl-C leaves any previous target intact and no partial one behind.
@@ -13,10 +13,14 @@ zarr is optional (``pip install 'pycauset[zarr]'``); it is imported only when a 
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import os
 import secrets
 import shutil
+import signal
+import threading
 import time
 
 import numpy as np
@@ -92,23 +96,31 @@ def _check_rank(shape: tuple, what: str) -> None:
 
 
 # ---------------------------------------------------------------------- blocks
+# A block is at most this many bytes and chunks even under a large budget: zarr already overlaps the chunks of one
+# block (its own concurrency), and a short block keeps Ctrl-C prompt (it acts between blocks).
+_MAX_BLOCK_BYTES = 16 << 20
+_MAX_BLOCK_CHUNKS = 256
+
+
 def _blocks(shape: tuple, chunks: tuple, itemsize: int):
     """Yield tuples of slices covering ``shape``, aligned to ``chunks``, about one block size each."""
-    target = max(1, int(_core.small_export_allowance()))
+    target = max(1, min(int(_core.small_export_allowance()), _MAX_BLOCK_BYTES))
+    chunk_bytes = max(1, int(np.prod(chunks)) * itemsize)
+    per_block = max(1, min(target // chunk_bytes, _MAX_BLOCK_CHUNKS))  # chunks per block, at least one
     if len(shape) == 1:
         (n,), (c,) = shape, chunks
-        step = c * max(1, target // max(1, c * itemsize))
+        step = c * per_block
         for start in range(0, n, step):
             yield (slice(start, min(n, start + step)),)
         return
     (rows, cols), (chunk_rows, chunk_cols) = shape, chunks
-    band_bytes = chunk_rows * cols * itemsize
-    if band_bytes <= target:  # whole chunk rows: contiguous bands of the row-major targets
-        step = chunk_rows * max(1, target // max(1, band_bytes))
+    chunks_per_row = -(-cols // chunk_cols)
+    if chunks_per_row <= per_block:  # whole chunk rows: contiguous bands of the row-major targets
+        step = chunk_rows * (per_block // chunks_per_row)
         for start in range(0, rows, step):
             yield slice(start, min(rows, start + step)), slice(0, cols)
         return
-    width = chunk_cols * max(1, target // max(1, chunk_rows * chunk_cols * itemsize))
+    width = chunk_cols * per_block  # a run of chunks within one chunk row
     for start in range(0, rows, chunk_rows):
         for left in range(0, cols, width):
             yield slice(start, min(rows, start + chunk_rows)), slice(left, min(cols, left + width))
@@ -121,12 +133,67 @@ def _temporary_name(path: bytes) -> bytes:
 
 
 def _remove_tree(path: bytes) -> None:
-    """Remove a directory tree; zarr's I/O thread may still finish a write after Ctrl-C, so retry briefly."""
+    """Remove a directory tree (retrying briefly, should a late zarr write still land in it)."""
     for _ in range(50):
         shutil.rmtree(path, ignore_errors=True)
         if not os.path.lexists(path):
             return
         time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def _ctrl_c_between_blocks():
+    """Hold Ctrl-C until the block in hand is read and written, then raise KeyboardInterrupt.
+
+    zarr runs its I/O as tasks on an event loop in its own thread; a KeyboardInterrupt in this thread abandons
+    the wait but not the tasks, which would go on writing chunks (and re-create the temporary store after it
+    is removed). A block takes well under a second, so Ctrl-C still acts within about a second, as the compiled
+    kernels poll it between tiles. Only in the main thread and only over Python's own SIGINT handler.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def _settle_zarr_io(timeout: float = 30.0) -> None:
+    """Wait for zarr's I/O tasks to finish (after an error or interrupt elsewhere), so none writes after cleanup.
+
+    Uses zarr's private event-loop accessor; without it (another zarr version) the cleanup's retries remain.
+    """
+    try:
+        from zarr.core.sync import _get_loop
+
+        loop = _get_loop()
+    except Exception:
+        return
+
+    async def others_done() -> None:
+        # Until none is left: a running task may start more (zarr schedules chunk writes as others finish).
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            if not tasks:
+                return
+            await asyncio.wait(tasks, timeout=deadline - asyncio.get_running_loop().time())
+
+    with contextlib.suppress(Exception):
+        asyncio.run_coroutine_threadsafe(others_done(), loop).result(timeout + 1.0)
+
+
+def _check_directory(path: bytes) -> None:
+    """Raise OSError (ENOENT) naming ``path`` if the directory it would be written in does not exist."""
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path).rstrip(b"/"))):
+        raise _core.PyCausetOSError(
+            errno.ENOENT, f"convert_file: cannot write {_show(path)}: its directory does not exist; create it first")
 
 
 # ---------------------------------------------------------------------- sources
@@ -209,23 +276,22 @@ class _ZarrSink:
             raise _core.PyCausetOSError(
                 errno.EEXIST, f"convert_file: {_show(path)} exists and is not a zarr store; pycauset replaces only an "
                 "existing zarr store, so remove it or choose another target")
-        parent = os.path.dirname(os.path.abspath(path).rstrip(b"/"))
-        if not os.path.isdir(parent):  # zarr would create missing parents; save and numpy.save do not
-            raise _core.PyCausetOSError(
-                errno.ENOENT, f"convert_file: cannot write {_show(path)}: its directory does not exist; create it first")
+        _check_directory(path)  # zarr would create missing parents; save and numpy.save do not
         self.path = path
         self.temporary = _temporary_name(path)
         try:
             self.array = zarr.create_array(os.fsdecode(self.temporary), shape=shape, dtype=dtype,
                                            chunks="auto" if chunks is None else chunks, zarr_format=3)
-        except OSError as error:
+        except BaseException as error:  # nothing of the new store may remain, whatever went wrong
             self.abort()
-            raise _core.PyCausetOSError(error.errno, f"convert_file: cannot create {_show(path)}: {error}") from None
-        except (TypeError, ValueError) as error:
-            self.abort()
-            raise _core.PyCausetValueError(
-                f"convert_file: chunks={chunks!r} is not a valid zarr chunk shape for shape {shape} ({error}); "
-                "pass a tuple of positive integers, one per dimension, or None for zarr's choice") from None
+            if isinstance(error, OSError):
+                raise _core.PyCausetOSError(
+                    error.errno, f"convert_file: cannot create {_show(path)}: {error}") from None
+            if isinstance(error, (TypeError, ValueError)):
+                raise _core.PyCausetValueError(
+                    f"convert_file: chunks={chunks!r} is not a valid zarr chunk shape for shape {shape} ({error}); "
+                    "pass a tuple of positive integers, one per dimension, or None for zarr's choice") from None
+            raise
         self.chunks = tuple(self.array.chunks)
 
     def write(self, where, block: np.ndarray) -> None:
@@ -242,6 +308,7 @@ class _ZarrSink:
             _remove_tree(old)
 
     def abort(self) -> None:
+        _settle_zarr_io()
         _remove_tree(self.temporary)
 
 
@@ -267,6 +334,7 @@ class _PycausetSink:
 
 class _NpySink:
     def __init__(self, path: bytes, shape: tuple, dtype: np.dtype, chunks):
+        _check_directory(path)
         self.path = path
         self.chunks = chunks
         self.temporary = _temporary_name(path)
@@ -310,15 +378,25 @@ def convert(src: bytes, dst: bytes, chunks, progress) -> None:
         raise _core.PyCausetValueError(
             "convert_file: chunks= sets the chunk shape of a zarr target, but the target is a "
             f".{pair[1]} file; leave chunks=None")
-    source = _SOURCES[pair[0]](src)
     try:
-        _stream(source, _SINKS[pair[1]](dst, source.shape, source.dtype, chunks), pair, progress)
+        sink = None
+        try:
+            with _ctrl_c_between_blocks():  # opening and creating run zarr tasks in its thread too
+                source = _SOURCES[pair[0]](src)
+                sink = _SINKS[pair[1]](dst, source.shape, source.dtype, chunks)
+        except BaseException:
+            if sink is not None:  # a Ctrl-C held during the setup is raised after it: drop the new target
+                sink.abort()
+            raise
+        _stream(source, sink, pair, progress)
     except OSError as error:
         if isinstance(error, _core.PyCausetError):
             raise
         # A plain OSError from the file system (full disk, permissions, missing directory): the taxonomy's own.
+        where = f" ({os.fsdecode(error.filename)!r})" if error.filename is not None else ""
         raise _core.PyCausetOSError(
-            error.errno, f"convert_file: cannot write {_show(dst)}: {error.strerror or error}") from error
+            error.errno, f"convert_file: converting {_show(src)} to {_show(dst)} failed: "
+            f"{error.strerror or error}{where}") from error
 
 
 def _stream(source, sink, pair, progress) -> None:
@@ -334,8 +412,9 @@ def _stream(source, sink, pair, progress) -> None:
                               scale=source.dtype.itemsize, delay=bar_delay(progress))
         done = 0
         for where in _blocks(source.shape, grid, source.dtype.itemsize):
-            block = source.read(where)
-            sink.write(where, block)
+            with _ctrl_c_between_blocks():
+                block = source.read(where)
+                sink.write(where, block)
             done += block.size
             if bar is not None:
                 bar(done, total)

@@ -134,7 +134,7 @@ def convert_file(src, dst, *, chunks=None, progress=None) -> None:
     ``.npy`` files may be C- or Fortran-ordered and of either byte order; ``.npy`` output is C-ordered,
     little-endian, format version 1.0 (2.0 if needed), readable by ``numpy.load`` (also with ``mmap_mode``).
     zarr needs the optional ``zarr`` package (``pip install 'pycauset[zarr]'``); the blocks follow the zarr
-    array's chunk grid, so peak RAM is about ``min(64 MiB, budget / 4)`` or one chunk, whichever is larger.
+    array's chunk grid, so peak RAM is a few blocks of ``min(16 MiB, budget / 4)``, or a few chunks if larger.
 
     Parameters
     ----------

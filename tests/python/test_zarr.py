@@ -201,6 +201,43 @@ def test_ctrl_c_leaves_the_previous_target_and_no_temporary(tmp_path, direction)
     _assert_exact(kept, np.full((2, 2), 7.0))
 
 
+@pytest.mark.parametrize("direction", ["to-zarr", "from-zarr"])
+def test_real_ctrl_c_in_a_subprocess(tmp_path, direction):
+    """SIGINT, as a terminal's Ctrl-C sends it: KeyboardInterrupt within about a second, no temporary store left
+    (zarr's I/O thread must not go on writing into it), the previous target intact, and a quiet exit."""
+    a = np.random.default_rng(0).random((2048, 2048))
+    if direction == "to-zarr":
+        pycauset.save(pycauset.matrix(a), tmp_path / "s.pycauset")
+        _write_zarr(tmp_path / "t.zarr", np.full((2, 2), 7.0))
+        src, dst, chunks = tmp_path / "s.pycauset", tmp_path / "t.zarr", (64, 64)
+    else:
+        _write_zarr(tmp_path / "s.zarr", a, chunks=(64, 64))
+        pycauset.save(pycauset.matrix(np.full((2, 2), 7.0)), tmp_path / "t.pycauset")
+        src, dst, chunks = tmp_path / "s.zarr", tmp_path / "t.pycauset", None
+    before = sorted(os.listdir(tmp_path))
+    code = textwrap.dedent(f"""
+        import sys
+        import pycauset
+        print("converting", flush=True)
+        try:
+            pycauset.convert_file({str(src)!r}, {str(dst)!r}, chunks={chunks!r})
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "converting"
+    time.sleep(0.4)  # well inside a conversion of about two seconds
+    child.send_signal(signal.SIGINT)
+    sent = time.perf_counter()
+    assert child.stdout.readline().strip() == "interrupted"
+    assert time.perf_counter() - sent < 1.5, "Ctrl-C took effect late"  # one block of at most 16 MiB, then cleanup
+    out, err = child.communicate(timeout=60)
+    assert err == ""  # nothing abandoned in zarr's event loop ("Task was destroyed but it is pending!")
+    assert sorted(os.listdir(tmp_path)) == before
+    kept = _read_zarr(dst) if direction == "to-zarr" else _numpy(pycauset.load(dst))
+    _assert_exact(kept, np.full((2, 2), 7.0))
+
+
 # ---------------------------------------------------------------------------------------- progress
 def test_progress_bar_on_a_non_terminal(tmp_path, capsys):
     pycauset.save(pycauset.matrix(np.ones((300, 200))), tmp_path / "s.pycauset")
@@ -314,7 +351,7 @@ def test_without_zarr_installed_the_error_names_the_extra(tmp_path):
 def test_target_in_a_missing_directory_is_oserror(tmp_path):
     _write_zarr(tmp_path / "a.zarr", np.zeros((2, 2)))
     for target in ("no/such/dir/a.npy", "no/such/dir/a.pycauset"):
-        with pytest.raises(OSError, match="cannot write|No such file") as info:
+        with pytest.raises(OSError, match="cannot write|failed: No such file") as info:
             pycauset.convert_file(tmp_path / "a.zarr", tmp_path / target)
         assert isinstance(info.value, pycauset.PyCausetError) and info.value.errno == errno.ENOENT
     np.save(tmp_path / "b.npy", np.zeros(3))
