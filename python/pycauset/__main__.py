@@ -11,11 +11,13 @@ def main(argv=None) -> int:
     demo = commands.add_parser("demo", help="out-of-core tour: spill, NumPy round trip, matmul, inverse, save/load")
     demo.add_argument("--size", type=int, default=3072, help="matrix order N for the out-of-core part (default 3072)")
     demo.add_argument("--budget", default="32M", help="memory budget, bytes or with K/M/G suffix (default 32M)")
-    demo.add_argument("--progress", action="store_true", help="show progress bars for long operations")
+    demo.add_argument("--progress", action="store_true",
+                      help="show progress bars for long operations (default: as PYCAUSET_PROGRESS says)")
     args = parser.parse_args(argv)
     from ._demo import run_demo
 
-    return run_demo(size=args.size, budget=args.budget, progress=args.progress)
+    # Without --progress, None: the process-wide setting (PYCAUSET_PROGRESS), as every long operation's default.
+    return run_demo(size=args.size, budget=args.budget, progress=True if args.progress else None)
 
 
 if __name__ == "__main__":
