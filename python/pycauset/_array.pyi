@@ -1,5 +1,5 @@
 # Type stubs: Matrix and Vector, the public array classes (the element type is an attribute, not a class).
-from typing import Any, Literal, Optional, SupportsIndex, Union, overload
+from typing import Any, Iterator, Literal, Optional, SupportsIndex, Union, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -77,6 +77,8 @@ class Matrix(_ArrayBase):
     @property
     def shape(self) -> tuple[int, int]: ...
     def diagonal(self, offset: SupportsIndex = 0) -> Vector: ...
+    # Iteration works through the sequence protocol (__getitem__ with 0, 1, ... until IndexError), as for ndarray.
+    def __iter__(self) -> Iterator[Vector]: ...
     @overload
     def __getitem__(self, key: tuple[SupportsIndex, SupportsIndex]) -> Any: ...
     @overload
@@ -96,6 +98,7 @@ class Vector(_ArrayBase):
     def __init__(self, data: Union[ArrayLike, _ArrayBase, Expression], dtype: Optional[DTypeLike] = None) -> None: ...
     @property
     def shape(self) -> tuple[int]: ...
+    def __iter__(self) -> Iterator[Any]: ...  # through the sequence protocol, elements as NumPy scalars
     @overload
     def __getitem__(self, key: Union[SupportsIndex, tuple[SupportsIndex]]) -> Any: ...
     @overload

@@ -120,7 +120,7 @@ def _runtime_parameters(function) -> list[tuple[str, str]]:
 
 def test_stub_signatures_match_the_runtime():
     """Every function in the public stubs exists at run time with the same parameter names and kinds (the overloads
-    of `reshape`, which take `*shape` at run time, excepted)."""
+    of `reshape`, which take `*shape` at run time, excepted, and `__iter__`, which is the sequence protocol)."""
     from pycauset import _array, _expr, causet, io, linalg, random
 
     checked = 0
@@ -131,6 +131,9 @@ def test_stub_signatures_match_the_runtime():
                                      if isinstance(node, ast.ClassDef) and hasattr(module, node.name)]
         for owner, scope in scopes:
             for name, function in _stub_functions(scope).items():
+                if name == "__iter__":  # iteration is the sequence protocol at run time (__getitem__ until IndexError)
+                    assert hasattr(owner, "__getitem__") and hasattr(owner, "__len__")
+                    continue
                 runtime = getattr(owner, name, None)
                 assert runtime is not None, f"{stub}.pyi declares {name}, which {owner} lacks"
                 if name == "reshape" or isinstance(inspect.getattr_static(owner, name, None), property):
@@ -138,6 +141,12 @@ def test_stub_signatures_match_the_runtime():
                 assert _parameters(function) == _runtime_parameters(runtime), f"{stub}.pyi: {name}"
                 checked += 1
     assert checked > 120
+
+
+def test_iteration_is_what_the_stubs_say():
+    rows = list(pycauset.ones((2, 3)))
+    assert len(rows) == 2 and all(isinstance(row, pycauset.Vector) and row.shape == (3,) for row in rows)
+    assert [float(x) for x in pycauset.vector([1.0, 2.0])] == [1.0, 2.0]
 
 
 def test_stubs_pass_mypy_strict(tmp_path, cache):
@@ -160,6 +169,61 @@ def test_user_guide_examples_pass_mypy_strict(tmp_path, cache):
         modules.append(str(module))
     assert len(modules) >= 8, modules  # the guide's pages with examples; a parsing slip would drop them
     out = _mypy(tmp_path, cache, *modules)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+IDIOMS = """\
+from typing import Any
+
+import numpy as np
+from typing_extensions import assert_type
+
+import pycauset
+from pycauset import causet
+
+M = pycauset.matrix(np.eye(3))
+v = pycauset.vector([1.0, 2.0, 3.0])
+assert_type(M[0], pycauset.Vector)
+assert_type(M[:, 1], pycauset.Vector)
+assert_type(M[0:2, 0:2], pycauset.Matrix)
+assert_type(M[0, 0], Any)
+assert_type(M @ v, pycauset.Vector)
+assert_type(M @ M, pycauset.Matrix)
+assert_type(M.T, pycauset.Matrix)
+assert_type(pycauset.linalg.solve(M, v), pycauset.Vector)
+assert_type(pycauset.zeros(3), pycauset.Vector)
+assert_type(pycauset.random.uniform((3, 3), seed=1), pycauset.Matrix)
+assert_type(M.shape, tuple[int, int])
+e = M * 2 + 1
+assert_type(e, pycauset._expr.Expression)
+r = (M * 2 + 1).eval()
+f = float(M.sum()) + float(pycauset.linalg.det(M))
+a = np.asarray(M)
+ok: bool = np.allclose(M, np.eye(3)) and pycauset.allclose(M, M)
+M += 1
+M[0, 0] = 5
+M[1] = v
+w, V = pycauset.linalg.eigh(M)
+q, R = pycauset.linalg.qr(M)
+with pycauset.progress():
+    pycauset.set_progress(None)
+rows = [row.sum() for row in M]
+mask = M[M > 0]
+c = pycauset.concatenate([M, M])
+pycauset.set_memory_limit("64M")
+budget: int = pycauset.memory_info()["budget"]
+cs = causet.sprinkle(causet.MinkowskiDiamond(2), n=100, seed=1)
+dimension: float = cs.dimension()
+links = cs.links() & cs.causal
+pycauset.convert_file("a.pycauset", "a.zarr", chunks=(10, 10), progress=True)
+"""
+
+
+def test_common_idioms_pass_and_are_typed_precisely(tmp_path, cache):
+    """Everyday NumPy-style code passes --strict, and slices, products and creation have their precise types."""
+    code = tmp_path / "idioms.py"
+    code.write_text(IDIOMS)
+    out = _mypy(tmp_path, cache, str(code))
     assert out.returncode == 0, out.stdout + out.stderr
 
 
