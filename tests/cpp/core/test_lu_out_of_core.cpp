@@ -311,7 +311,8 @@ TEST_CASE(solve_with_many_right_hand_sides_and_a_vector_has_a_small_residual) {
     if (!(ratio < 1.0)) std::fprintf(stderr, "  solve dtype %d: residual ratio %g\n", int(dtype), ratio);
     CHECK(load(b) == b_stored);
 
-    // A vector right-hand side (stored 1 x n): one column.
+    // A vector right-hand side (stored 1 x n): one column. A real and a complex dtype suffice.
+    if (dtype != DType::Float64 && dtype != DType::Complex64) continue;
     const std::vector<cdouble> vv = random_values(dtype, 1, n, ++seed);
     Array v = make(dtype, 1, 1, n, Placement::Auto, vv);
     const std::vector<cdouble> v_stored = load(v);
