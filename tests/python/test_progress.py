@@ -65,11 +65,9 @@ def test_context_manager_restores_the_previous_setting():
     assert pycauset.get_progress() is False
 
 
-def test_explicit_argument_overrides_the_setting(capsys):
+def test_explicit_true_overrides_the_setting_and_draws_at_once(capsys):
+    # (progress=False under the setting is checked on a long product in test_environment_turns_bars_on_...)
     a = np.ones((40, 40))
-    pycauset.set_progress(True)
-    pycauset.matmul(a, a, progress=False)
-    assert capsys.readouterr().err == ""
     pycauset.set_progress(False)
     pycauset.matmul(a, a, progress=True)  # asked for on the call: drawn at once, even for a quick product
     assert "matmul 40x40 @ 40x40" in capsys.readouterr().err
@@ -116,34 +114,48 @@ def test_invalid_environment_variable_raises_at_import_naming_it():
 
 @pytest.mark.slow
 def test_environment_turns_bars_on_for_long_operations_only():
-    """A real out-of-core product of a few seconds, with stderr piped: its bar appears after the global delay and
-    writes whole lines (at most one per 10 s plus the final one); a quick product and progress=False draw nothing."""
+    """Real out-of-core products with stderr piped, growing until one runs well past the global delay: the quick
+    ones draw nothing, the long one draws whole lines (at most one per 10 s plus the final one), and
+    progress=False draws nothing whatever the setting."""
     out = _run("""
         import sys, time
         import pycauset
 
-        small = pycauset.ones((50, 50))
-        small @ small
-        print("quick done", file=sys.stderr)
         pycauset.set_memory_limit("4M")
-        a = pycauset.random.uniform((2048, 2048), seed=1)     # 32 MiB under a 4 MiB budget: out of core
-        start = time.perf_counter()
-        c = a @ a
-        print(f"took {time.perf_counter() - start:.2f}", file=sys.stderr)
-        pycauset.matmul(a[:256, :256], a[:256, :256], progress=False)
-        print("end", file=sys.stderr)
+        n = 1024
+        while True:                                   # each product does twice the work of the one before
+            a = pycauset.random.uniform((n, n), seed=1)   # 8 MiB and more under a 4 MiB budget: out of core
+            start = time.perf_counter()
+            a @ a
+            took = time.perf_counter() - start
+            print(f"-- {n} took {took:.3f}", file=sys.stderr, flush=True)
+            if took > 1.5 or n > 8000:
+                break
+            n = int(n * 1.26)
+        pycauset.matmul(a, a, progress=False)
+        print("-- end", file=sys.stderr)
     """, PYCAUSET_PROGRESS="1")
     assert out.returncode == 0, out.stderr
-    lines = out.stderr.splitlines()
-    assert lines[0] == "quick done", lines
-    assert lines[-1] == "end", lines
-    took = float(lines[-2].split()[1])
-    bars = lines[1:-2]
-    assert took > GLOBAL_DELAY, f"the product took only {took} s: make it bigger"
-    assert 1 <= len(bars) <= 2 + int(took // 10), bars
-    assert all(line.startswith("matmul 2048x2048 @ 2048x2048 [") for line in bars), bars
-    assert "100.0%" in bars[-1] and "FLOP/s in " in bars[-1]
     assert "\r" not in out.stderr  # not a terminal: no carriage returns
+    lines = out.stderr.splitlines()
+    assert lines[-1] == "-- end", lines
+    ops, bars = [], []
+    for line in lines[:-1]:
+        if line.startswith("-- "):
+            _, n, _, took = line.split()
+            ops.append((int(n), float(took), bars))
+            bars = []
+        else:
+            bars.append(line)
+    assert bars == [], "progress=False drew a bar"
+    n, took, last = ops[-1]
+    assert took > 1.5, f"even n = {n} took only {took} s"
+    assert 1 <= len(last) <= 2 + int(took // 10), last
+    assert all(line.startswith(f"matmul {n}x{n} @ {n}x{n} [") for line in last), last
+    assert "100.0%" in last[-1] and "FLOP/s in " in last[-1]
+    for n, took, drawn in ops[:-1]:
+        if took < GLOBAL_DELAY - 0.1:  # quick (allowing for the timer around the call): no bar at all
+            assert drawn == [], (n, took, drawn)
 
 
 def test_environment_off_draws_nothing():
