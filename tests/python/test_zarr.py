@@ -251,13 +251,31 @@ def test_progress_bar_on_a_non_terminal(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_global_progress_setting(tmp_path, capsys):
+    """Under pycauset.progress() a quick conversion draws nothing and a long one (grown until it runs well past
+    the global delay) draws its bar; progress=True draws at once."""
+    from pycauset._progress import GLOBAL_DELAY
+
     _write_zarr(tmp_path / "s.zarr", np.ones((30, 20)))
-    with pycauset.progress():
-        pycauset.convert_file(tmp_path / "s.zarr", tmp_path / "t.npy")  # quick: under a second, no bar
-        assert capsys.readouterr().err == ""
-        pycauset.convert_file(tmp_path / "s.zarr", tmp_path / "u.npy", progress=True)
+    pycauset.convert_file(tmp_path / "s.zarr", tmp_path / "u.npy", progress=True)
     assert "convert_file 30x20 zarr -> npy" in capsys.readouterr().err
+    n = 512
+    with pycauset.progress():
+        while True:
+            pycauset.save(pycauset.random.uniform((n, n), seed=1), tmp_path / "big.pycauset")
+            start = time.perf_counter()
+            pycauset.convert_file(tmp_path / "big.pycauset", tmp_path / "big.zarr", chunks=(32, 32))
+            took = time.perf_counter() - start
+            lines = capsys.readouterr().err.splitlines()
+            if took > 1.5 or n > 4096:
+                break
+            if took < GLOBAL_DELAY - 0.1:
+                assert lines == [], (n, took, lines)
+            n *= 2
+    assert took > 1.5, f"even n = {n} converted in {took} s"
+    assert 1 <= len(lines) <= 2 and all(line.startswith(f"convert_file {n}x{n} pycauset -> zarr [") for line in lines)
+    assert "100.0%" in lines[-1]
 
 
 # ---------------------------------------------------------------------------------------- bad input
