@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bindings/bindings.hpp"
+#include "bindings/progress.hpp"
 #include "core/expr/evaluate.hpp"
 #include "core/expr/node.hpp"
 #include "core/kernels/reduce.hpp"
@@ -103,14 +104,19 @@ void register_expressions(py::module_& m) {
         e.node->for_each_leaf([&](const Array& leaf) { found = found || leaf.buffer() == a.buffer(); });
         return found;
       })
-      .def("_eval", [](const Expr& e) {
+      .def("_eval", [](const Expr& e, const py::object& progress) {
+        const ProgressFn report = python_progress(progress);
         py::gil_scoped_release release;
-        return expr::evaluate(e.node);
-      }, "Evaluate into a new array placed by the memory governor (one fused pass, GIL released).")
-      .def("_assign_to", [](const Expr& e, const Array& dst) {
+        return expr::evaluate(e.node, report);
+      }, py::arg("progress") = py::none(),
+         "Evaluate into a new array placed by the memory governor (one fused pass, GIL released); "
+         "progress(done_bytes, total_bytes) of the result.")
+      .def("_assign_to", [](const Expr& e, const Array& dst, const py::object& progress) {
+        const ProgressFn report = python_progress(progress);
         py::gil_scoped_release release;
-        expr::assign(e.node, dst);
-      }, "Write the expression into dst in place (converting; aliasing handled; copy-on-write first).")
+        expr::assign(e.node, dst, report);
+      }, py::arg("dst"), py::arg("progress") = py::none(),
+         "Write the expression into dst in place (converting; aliasing handled; copy-on-write first).")
       .def("_reduce", &reduce, py::arg("name"), py::arg("axis") = -1,
            "Reduce (sum/mean/min/max/norm) over all elements (axis=-1) or along axis 0/1.");
 

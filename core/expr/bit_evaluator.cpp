@@ -103,7 +103,7 @@ bool is_packed_bit_tree(const NodePtr& root) {
   return false;
 }
 
-Array evaluate_bits(const NodePtr& root) {
+Array evaluate_bits(const NodePtr& root, const ProgressFn& progress) {
   Program program;
   compile(root, program);
   const std::int64_t rows = root->rows(), cols = root->cols();
@@ -124,7 +124,7 @@ Array evaluate_bits(const NodePtr& root) {
       std::copy(slots.back().begin(), slots.back().end(), result.begin() + r * nw);
     }
     bits::write_word_rows(out, out_lease, r0, nr, result.data(), nw);
-  });
+  }, progress);
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/array.hpp"
 #include "core/expr/node.hpp"
+#include "core/progress.hpp"
 
 namespace pycauset::expr {
 
@@ -14,6 +15,6 @@ bool is_packed_bit_tree(const NodePtr& root);
 /// \brief Evaluate a packed bit tree (see is_packed_bit_tree) into a new bool array placed by the
 ///        governor: bands of 64 rows in parallel, each row's leaves gathered as word rows, the program run
 ///        word by word, the result stored as packed bits (RAM directly, files one write per band).
-Array evaluate_bits(const NodePtr& root);
+Array evaluate_bits(const NodePtr& root, const ProgressFn& progress = {});
 
 }  // namespace pycauset::expr

@@ -23,8 +23,16 @@ bool bits_tiles_disjoint(const Array& dst, const detail::TilePlan& plan) {
   return plan.rows == 1 && plan.tile_cols % 8 == 0;
 }
 
+/// Progress in tiles (or bands of rows) rescaled to bytes of the result, the unit the user's bar shows.
+ProgressFn in_result_bytes(const ProgressFn& progress, DType dtype, std::int64_t rows, std::int64_t cols) {
+  if (!progress) return {};
+  const double count = static_cast<double>(rows) * static_cast<double>(cols);
+  const double bytes = dtype == DType::Bool ? count / 8 : count * itemsize(dtype);  // bool: packed bits
+  return [progress, bytes](double done, double total) { progress(done / total * bytes, bytes); };
+}
+
 /// Evaluate `root` (already of dst's shape) into dst, which no leaf aliases except as the same view.
-void write_into(const NodePtr& root, const Array& dst) {
+void write_into(const NodePtr& root, const Array& dst, const ProgressFn& progress) {
   const DType dtype = dst.dtype();
   const bool direct = !dst.is_file() && dtype != DType::Bool && dst.col_stride() == 1;
   Buffer::Lease out_lease = Buffer::lease(dst.buffer());
@@ -47,21 +55,23 @@ void write_into(const NodePtr& root, const Array& dst) {
       }
     }
     if (!direct) w.write_output(t);  // written behind, while the next tile is computed
-  });
+  }, in_result_bytes(progress, dtype, dst.rows(), dst.cols()));
 }
 
 }  // namespace
 
-Array evaluate(const NodePtr& root) {
-  if (is_packed_bit_tree(root)) return evaluate_bits(root);  // & | ^ ~ of bool arrays: on packed words
+Array evaluate(const NodePtr& root, const ProgressFn& progress) {
+  if (is_packed_bit_tree(root)) {  // & | ^ ~ of bool arrays: on packed words, in bands of rows
+    return evaluate_bits(root, in_result_bytes(progress, DType::Bool, root->rows(), root->cols()));
+  }
   // Every element is written; bool keeps zeros so the padding bits of the last packed byte are defined.
   Array out = root->dtype() == DType::Bool ? Array::zeros(root->dtype(), root->ndim(), root->rows(), root->cols())
                                            : Array::uninitialized(root->dtype(), root->ndim(), root->rows(), root->cols());
-  write_into(root, out);
+  write_into(root, out, progress);
   return out;
 }
 
-void assign(const NodePtr& root, const Array& dst) {
+void assign(const NodePtr& root, const Array& dst, const ProgressFn& progress) {
   auto shape = broadcast_shapes(root->ndim(), root->rows(), root->cols(), dst.ndim(), dst.rows(), dst.cols());
   if (shape[1] != dst.rows() || shape[2] != dst.cols()) {
     throw ValueError("non-broadcastable output operand: the expression's shape does not broadcast to the "
@@ -74,13 +84,13 @@ void assign(const NodePtr& root, const Array& dst) {
   });
   if (aliased) {
     // Another view of the target (A += A.T): finish reading before writing anything.
-    Array result = evaluate(tree);
+    Array result = evaluate(tree, progress);
     dst.make_writable();
     copy_array(result, dst);
     return;
   }
   dst.make_writable();
-  write_into(tree, dst);
+  write_into(tree, dst, progress);
 }
 
 }  // namespace pycauset::expr

@@ -136,10 +136,13 @@ std::size_t Evaluator::leaf_tile_bytes(std::size_t leaf) const noexcept {
   return static_cast<std::size_t>(plan_.tile_rows * plan_.tile_cols) * itemsize(a.dtype());
 }
 
-void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task) const {
+void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task,
+                    const ProgressFn& progress) const {
   if (tasks <= 0) return;
   const int workers = static_cast<int>(std::min<std::int64_t>(plan_.workers, tasks));
   std::atomic<std::int64_t> next{0};
+  std::atomic<std::int64_t> finished{0};  // tasks done by any worker, for the progress report
+  ThrottledProgress report(progress, static_cast<double>(tasks));
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mutex;
@@ -155,6 +158,9 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
         const std::int64_t following = next++;  // claimed now so the worker can read it ahead
         worker.next_task = following < tasks ? following : -1;
         task(worker, t);
+        ++finished;
+        // Never the total here: the final report waits until the output writes have been joined, below.
+        if (checks_interrupt) report.report(static_cast<double>(std::min(finished.load(), tasks - 1)));
         t = following;
       }
       worker.finish();
@@ -170,6 +176,7 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
     tbb::parallel_for(0, workers, 1, body);
   }
   if (error) std::rethrow_exception(error);
+  report.finish();  // every worker has joined its output writes
 }
 
 void Evaluator::prefetch(std::int64_t first, std::int64_t end) const {

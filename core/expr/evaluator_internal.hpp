@@ -10,6 +10,7 @@
 
 #include "core/buffer.hpp"
 #include "core/expr/program.hpp"
+#include "core/progress.hpp"
 #include "core/tiles/io_pipeline.hpp"
 #include "storage/buffer_pool.hpp"
 
@@ -139,7 +140,11 @@ class Evaluator {
 
   /// \brief Run `task(worker, t)` for t in [0, tasks) on up to plan().workers threads, in order of t.
   ///        The GIL must already be released. Exceptions propagate (the first one wins).
-  void run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task) const;
+  ///
+  /// `progress`, if given, is called with (tasks finished, tasks) by the calling thread between its tasks
+  /// (throttled, as check_interrupt), and once with (tasks, tasks) when every task and write has finished.
+  void run(std::int64_t tasks, const std::function<void(Worker&, std::int64_t)>& task,
+           const ProgressFn& progress = {}) const;
 
   /// \brief Hint the OS to read ahead the file-backed leaves of tiles [first, end) (no-op for RAM).
   void prefetch(std::int64_t first, std::int64_t end) const;

@@ -65,7 +65,7 @@ std::string descr_of(DType d) {
   return std::string(size == 1 ? "|" : "<") + kind + std::to_string(size);
 }
 
-void npy_to_container(const std::string& src, const std::string& dst) {
+void npy_to_container(const std::string& src, const std::string& dst, const ProgressFn& progress) {
   const NpyHeader h = read_npy_header(src);
   if (h.shape.size() != 1 && h.shape.size() != 2) {
     throw ValueError("'" + src + "' holds a rank-" + std::to_string(h.shape.size()) +
@@ -104,14 +104,14 @@ void npy_to_container(const std::string& src, const std::string& dst) {
   AtomicFile out(dst);
   out.reserve(header.payload_offset + header.payload_size);
   PayloadChecksum checksum;
-  write_payload(region, /*packed_bits=*/true, out, header.payload_offset, &checksum, source.get());
+  write_payload(region, /*packed_bits=*/true, out, header.payload_offset, &checksum, source.get(), progress);
   header.payload_checksum = checksum.value();
   const auto page = encode_container_header(header);
   out.write_at(0, page.data(), page.size());
   out.commit();
 }
 
-void container_to_npy(const std::string& src, const std::string& dst) {
+void container_to_npy(const std::string& src, const std::string& dst, const ProgressFn& progress) {
   OpenContainer c = open_container(src);
   StridedRegion region;
   region.data = c.payload->data();
@@ -140,18 +140,18 @@ void container_to_npy(const std::string& src, const std::string& dst) {
   AtomicFile out(dst);
   out.reserve(npy_header.size() + data_bytes);
   out.write_at(0, npy_header.data(), npy_header.size());
-  write_payload(region, /*packed_bits=*/false, out, npy_header.size(), nullptr, c.payload.get());
+  write_payload(region, /*packed_bits=*/false, out, npy_header.size(), nullptr, c.payload.get(), progress);
   out.commit();
 }
 
 }  // namespace
 
-void convert_file(const std::string& src, const std::string& dst) {
+void convert_file(const std::string& src, const std::string& dst, const ProgressFn& progress) {
   const FileKind from = kind_of(src), to = kind_of(dst);
   if (from == FileKind::Npy && to == FileKind::Container) {
-    npy_to_container(src, dst);
+    npy_to_container(src, dst, progress);
   } else if (from == FileKind::Container && to == FileKind::Npy) {
-    container_to_npy(src, dst);
+    container_to_npy(src, dst, progress);
   } else {
     throw ValueError("cannot convert '" + src + "' to '" + dst +
                      "': supported conversions are .npy -> .pycauset and .pycauset -> .npy (chosen by the extensions)");

@@ -24,7 +24,7 @@ bool find_dtype(const std::string& name, DType& out) {
 
 }  // namespace
 
-void save(const Array& array, const std::string& path) {
+void save(const Array& array, const std::string& path, const ProgressFn& progress) {
   Buffer::Lease lease = Buffer::lease(array.buffer());
   const std::uint64_t count = static_cast<std::uint64_t>(array.size());
   std::byte* data = lease.data();
@@ -46,7 +46,7 @@ void save(const Array& array, const std::string& path) {
   // Reserve everything first: a full disk or a size limit fails before any data is written.
   out.reserve(header.payload_offset + header.payload_size);
   PayloadChecksum checksum;
-  write_payload(src, /*packed_bits=*/true, out, header.payload_offset, &checksum, &lease.store());
+  write_payload(src, /*packed_bits=*/true, out, header.payload_offset, &checksum, &lease.store(), progress);
   header.payload_checksum = checksum.value();
   // The header goes last, so even the temp file never holds a valid header over a partial payload.
   const auto page = encode_container_header(header);
@@ -89,10 +89,10 @@ OpenContainer open_container(const std::string& path) {
   return c;
 }
 
-Array load(const std::string& path, bool verify) {
+Array load(const std::string& path, bool verify, const ProgressFn& progress) {
   OpenContainer c = open_container(path);
   if (verify) {
-    const std::uint64_t actual = payload_checksum_of(*c.payload, c.header.payload_size, c.header.checksum_block);
+    const std::uint64_t actual = payload_checksum_of(*c.payload, c.header.payload_size, c.header.checksum_block, progress);
     if (actual != c.header.payload_checksum) {
       throw ValueError(quoted(path) + " is corrupt: the payload checksum does not match (stored " +
                        std::to_string(c.header.payload_checksum) + ", computed " + std::to_string(actual) + ")");

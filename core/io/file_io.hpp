@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/array.hpp"
+#include "core/progress.hpp"
 #include "storage/container.hpp"
 #include "storage/file_buffer.hpp"
 
@@ -16,15 +17,17 @@ namespace pycauset::io {
 /// replaced by rename: a failure (IoError: full disk, file-size limit, permissions) leaves any previous
 /// file intact and no temp file behind. Saving onto the file `array` was loaded from works: the old
 /// inode stays mapped until its last array dies. GIL-free; leases the array's buffer while writing.
-void save(const Array& array, const std::string& path);
+/// `progress`, if given, is called between tiles with (payload bytes written, payload bytes).
+void save(const Array& array, const std::string& path, const ProgressFn& progress = {});
 
 /// \brief Map the container `path` read-only and return it as a file-backed array, in O(1).
 ///
 /// Validates the header (ValueError naming the problem and the path: not a pycauset file, format
 /// version, corrupt header, bad dtype/shape, truncated). With `verify`, also recomputes the payload
 /// checksum (O(n), streamed in pooled tiles) and raises ValueError on a mismatch. The first write to
-/// the result copies it (Buffer::make_writable); the file is never modified.
-Array load(const std::string& path, bool verify);
+/// the result copies it (Buffer::make_writable); the file is never modified. `progress`, if given, is
+/// called during the checksum pass with (payload bytes checked, payload bytes).
+Array load(const std::string& path, bool verify, const ProgressFn& progress = {});
 
 /// \brief A validated container: header, element type, logical shape, and the read-only payload mapping.
 struct OpenContainer {
@@ -43,7 +46,8 @@ OpenContainer open_container(const std::string& path);
 /// Maps the source read-only and streams the target in tiles, atomically (as save). Handles big-endian
 /// and Fortran-order .npy, and bool (one byte per element in .npy, packed bits in .pycauset). Errors:
 /// ValueError for other extension pairs, rank 0 or > 2, malformed or truncated sources; TypeError for
-/// unsupported dtypes; IoError for I/O failures.
-void convert_file(const std::string& src, const std::string& dst);
+/// unsupported dtypes; IoError for I/O failures. `progress`, if given, is called between tiles with
+/// (target data bytes written, target data bytes).
+void convert_file(const std::string& src, const std::string& dst, const ProgressFn& progress = {});
 
 }  // namespace pycauset::io

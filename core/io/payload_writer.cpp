@@ -134,7 +134,7 @@ std::uint64_t payload_bytes(DType dtype, std::uint64_t count, bool packed_bits) 
 }
 
 void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, std::uint64_t offset,
-                   PayloadChecksum* checksum, const ByteStore* source_store) {
+                   PayloadChecksum* checksum, const ByteStore* source_store, const ProgressFn& progress) {
   const std::int64_t count = src.rows * src.cols;
   if (count == 0) return;
   const bool packed = packed_bits && src.dtype == DType::Bool;
@@ -153,6 +153,7 @@ void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, 
   PooledBuffer tiles[2];
   std::future<void> pending;  // the write in flight; declared after the tiles so it is joined before they go
   std::uint64_t previous_start = 0, previous_bytes = 0;
+  ThrottledProgress report(progress, static_cast<double>(total));
 
   std::int64_t t = 0;
   for (std::int64_t k0 = 0; k0 < count; k0 += tile_elems, ++t) {
@@ -179,6 +180,7 @@ void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, 
     }
     if (checksum != nullptr) add_checksum(bytes, nbytes, kBlock, *checksum);
     if (pending.valid()) pending.get();  // the other tile is free again (and its write error surfaces)
+    report.report(static_cast<double>(byte0));  // everything before this tile is written
     auto write = [&out, bytes, nbytes, at = offset + byte0, wait_at = offset + previous_start,
                   wait_n = previous_bytes] {
       out.write_at(at, bytes, static_cast<std::size_t>(nbytes));
@@ -194,11 +196,14 @@ void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, 
     previous_bytes = nbytes;
   }
   if (pending.valid()) pending.get();
+  report.finish();
 }
 
-std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes) {
+std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes,
+                                  const ProgressFn& progress) {
   PayloadChecksum checksum;
   if (size == 0) return checksum.value();
+  ThrottledProgress report(progress, static_cast<double>(size));
   auto& governor = MemoryGovernor::instance();
   const std::uint64_t tile_bytes = plan_tile_bytes(size, block_bytes);
   // Two tiles: the next one is read (pread, another thread) while the current one is checksummed.
@@ -217,6 +222,7 @@ std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, st
     if (t + 1 < count) next = std::async(std::launch::async, read_tile, t + 1);
     const std::uint64_t off = t * tile_bytes;
     add_checksum(tiles[t % 2].data(), std::min(tile_bytes, size - off), block_bytes, checksum);
+    report.report(static_cast<double>(std::min(size, off + tile_bytes)));
   }
   return checksum.value();
 }

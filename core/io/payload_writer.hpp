@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/array.hpp"
+#include "core/progress.hpp"
 #include "storage/atomic_file.hpp"
 #include "storage/container.hpp"
 
@@ -21,11 +22,16 @@ namespace pycauset::io {
 /// bytes are read from it with pread instead of through the mapping.
 /// Pipeline: tile t+1 is gathered (TBB-parallel) and checksummed while tile t is written by another
 /// thread. Memory bound: two tiles, together at most MemoryGovernor::tile_budget(128 MiB). GIL-free.
+/// `progress`, if given, is called between tiles with (payload bytes written, payload bytes), throttled.
 void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, std::uint64_t offset,
-                   PayloadChecksum* checksum, const ByteStore* source_store = nullptr);
+                   PayloadChecksum* checksum, const ByteStore* source_store = nullptr,
+                   const ProgressFn& progress = {});
 
 /// \brief Return the payload checksum of the `size` bytes of `store` (read in pooled tiles with pread).
-std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes);
+///
+/// `progress`, if given, is called between tiles with (bytes checksummed, `size`), throttled.
+std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, std::uint32_t block_bytes,
+                                  const ProgressFn& progress = {});
 
 /// \brief Return the bytes `count` elements of `dtype` take in a payload with the given bool layout.
 std::uint64_t payload_bytes(DType dtype, std::uint64_t count, bool packed_bits) noexcept;

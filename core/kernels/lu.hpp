@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/array.hpp"
+#include "core/progress.hpp"  // ProgressFn: (floating-point operations done, total)
 
 namespace pycauset {
 
@@ -17,10 +18,6 @@ enum class LinalgMethod { Auto, Direct, OutOfCore };
 
 /// \brief Parse "auto" / "direct" / "ooc"; throws ValueError naming the choices.
 LinalgMethod linalg_method_from_name(const std::string& name);
-
-/// \brief Progress callback: (floating-point operations done so far, total expected). May be empty.
-///        Called from the computing thread; the callee must take care of its own locking (the GIL).
-using ProgressFn = std::function<void(double done, double total)>;
 
 /// \brief Return the floating dtype a factorisation of `dtype` computes in (NumPy's rule: bool and
 ///        integers become float64; float32/float64/complex64/complex128 stay).

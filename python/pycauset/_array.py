@@ -8,6 +8,7 @@ import numpy as np
 from . import _interop
 from ._dtypes import _core, as_int, normalize_dtype
 from ._operators import ArithmeticMixin
+from ._progress import resolve
 from ._protocols import ProtocolMixin
 
 __all__ = ["Matrix", "Vector"]
@@ -109,8 +110,12 @@ class _ArrayBase(ArithmeticMixin, ProtocolMixin, _core.Array):
     def __complex__(self) -> complex:
         return complex(self._only_element("scalar"))
 
-    def eval(self):
-        """Return self: a Matrix or Vector is already evaluated (expressions have ``eval`` too)."""
+    def eval(self, *, progress=None):
+        """Return self: a Matrix or Vector is already evaluated (expressions have ``eval`` too).
+
+        ``progress`` is accepted (and checked) as for ``Expression.eval``; there is nothing to report.
+        """
+        resolve(progress)
         return self
 
     # ------------------------------------------------------------------ copies

@@ -7,6 +7,7 @@ import numpy as np
 
 from ._dtypes import _core, normalize_dtype
 from ._operators import ArithmeticMixin
+from ._progress import bar_for
 from ._protocols import ProtocolMixin
 
 __all__ = ["Expression"]
@@ -210,7 +211,7 @@ class Expression(ArithmeticMixin, ProtocolMixin):
         return bool(self.eval()[(0,) * self.ndim])
 
     # ------------------------------------------------------------------ evaluation
-    def eval(self, out=None):
+    def eval(self, out=None, *, progress=None):
         """Evaluate (one fused pass) into a new Matrix or Vector placed by the memory budget.
 
         Parameters
@@ -218,17 +219,24 @@ class Expression(ArithmeticMixin, ProtocolMixin):
         out : Matrix or Vector, optional
             Write the result into this existing array instead (its dtype is kept; the cast must be
             allowed by NumPy's ``same_kind`` rule; aliasing is handled as for ``A += B``). Returns ``out``.
+        progress : bool, optional
+            Draw a progress bar (percent, MB/s of the result, ETA) on stderr while evaluating, useful when the
+            operands or the result are file-backed. Default ``None``: the process-wide setting
+            (:func:`pycauset.set_progress`), whose bar appears only once the evaluation has run for a second.
         """
         from ._array import _ArrayBase, _wrap
 
+        label = f"eval {'x'.join(map(str, self.shape))} {self.dtype_name}"
         if out is None:
-            return _wrap(self._node._eval())
+            with bar_for(progress, label) as bar:
+                return _wrap(self._node._eval(progress=bar))
         if not isinstance(out, _ArrayBase):
             raise _core.PyCausetTypeError(f"out must be a pycauset Matrix or Vector, got {type(out).__name__}")
         if not np.can_cast(self.dtype, out.dtype, "same_kind"):
             raise _core.PyCausetTypeError(f"Cannot cast the expression's dtype('{self.dtype}') to the output's "
                             f"dtype('{out.dtype}') with casting rule 'same_kind'")
-        self._node._assign_to(out)
+        with bar_for(progress, label) as bar:
+            self._node._assign_to(out, progress=bar)
         return out
 
     def __array__(self, dtype=None, copy=None):

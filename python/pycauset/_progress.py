@@ -19,7 +19,7 @@ import numpy as np
 
 from ._dtypes import _core
 
-__all__ = ["ProgressBar", "set_progress", "get_progress", "progress", "resolve"]
+__all__ = ["ProgressBar", "set_progress", "get_progress", "progress", "resolve", "bar_for"]
 
 _ENVIRONMENT = "PYCAUSET_PROGRESS"
 GLOBAL_DELAY = 1.0  # seconds before a bar from the process-wide setting appears
@@ -115,6 +115,21 @@ def resolve(progress) -> bool:
 def bar_delay(progress) -> float:
     """The ``delay`` of the bar for a ``progress=`` argument: none when asked for on the call, else GLOBAL_DELAY."""
     return GLOBAL_DELAY if progress is None else 0.0
+
+
+@contextlib.contextmanager
+def bar_for(progress, label: str, unit: str = "B"):
+    """Yield the ``callback(done, total)`` to pass into a kernel for a ``progress=`` argument, or None when off.
+
+    The argument is validated either way. The bar, if any, is a :class:`ProgressBar` counting ``unit`` (bytes by
+    default: the file and expression paths report bytes), delayed as :func:`bar_delay` says, and its line is
+    finished when the block ends, also when the kernel raises.
+    """
+    if not resolve(progress):
+        yield None
+        return
+    with ProgressBar(label, unit=unit, delay=bar_delay(progress)) as bar:
+        yield bar
 
 _PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 

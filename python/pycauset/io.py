@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _array
+from . import _array, _expr
 from ._dtypes import _core
-from ._progress import resolve
+from ._progress import bar_for, resolve
 
 __all__ = ["save", "load", "convert_file"]
 
@@ -26,7 +26,7 @@ def _path(path) -> bytes:
     return raw
 
 
-def save(obj, path) -> None:
+def save(obj, path, *, progress=None) -> None:
     """Write a matrix or vector to a ``.pycauset`` file, atomically.
 
     The file holds a 4096-byte header (magic, format version, dtype, shape, checksums) followed by
@@ -43,6 +43,10 @@ def save(obj, path) -> None:
         (see ``documentation/user_guide/causal_sets.md``).
     path : str, bytes or os.PathLike
         Target file. The extension is not changed; ``.pycauset`` is the convention.
+    progress : bool, optional
+        Draw a progress bar (percent, MB/s, ETA) on stderr while writing (and while evaluating an expression
+        first). Default ``None``: the process-wide setting (:func:`pycauset.set_progress`), whose bar appears
+        only once the save has run for a second. A CausalSet's directory is saved without a bar.
 
     Raises
     ------
@@ -65,6 +69,7 @@ def save(obj, path) -> None:
     (3, 3)
     """
     target = _path(path)
+    resolve(progress)  # checked before anything is written, whatever obj is
     # A CausalSet can only exist once pycauset.causet is imported: only then is its file module loaded
     # (saving a matrix imports nothing more, so it also works where new imports cannot, e.g. after setuid).
     causet_package = sys.modules.get(f"{__package__}.causet")
@@ -73,10 +78,14 @@ def save(obj, path) -> None:
 
         causet_files.save_causal_set(obj, target)
         return
-    _core._save(_array.asarray_like(obj), target)
+    if isinstance(obj, _expr.Expression):
+        obj = obj.eval(progress=progress)  # its own bar: an out-of-core expression is a long pass of its own
+    array = _array.asarray_like(obj)
+    with bar_for(progress, f"save {'x'.join(map(str, array.shape))} {array.dtype_name}") as bar:
+        _core._save(array, target, progress=bar)
 
 
-def load(path, *, verify: bool = False):
+def load(path, *, verify: bool = False, progress=None):
     """Open a ``.pycauset`` file as a file-backed Matrix or Vector, in constant time.
 
     The payload is mapped read-only, not read: loading is O(1) for any size, and pages are read when
@@ -89,6 +98,10 @@ def load(path, *, verify: bool = False):
         A file written by :func:`save` or :func:`convert_file`.
     verify : bool, default False
         Also recompute the payload checksum (reads the whole file, O(n)) and fail on a mismatch.
+    progress : bool, optional
+        With ``verify=True``, draw a progress bar (percent, MB/s, ETA) on stderr during the checksum pass
+        (without it, loading is O(1) and draws nothing). Default ``None``: the process-wide setting
+        (:func:`pycauset.set_progress`), whose bar appears only once the pass has run for a second.
 
     Returns
     -------
@@ -115,11 +128,15 @@ def load(path, *, verify: bool = False):
     ('file', np.int64(3))
     """
     target = _path(path)
+    verify = bool(verify)
+    resolve(progress)  # checked also when there is no checksum pass to report
     if os.path.isdir(target):  # a saved CausalSet (see pycauset.causet)
         from .causet._files import load_causal_set
 
-        return load_causal_set(target, bool(verify))
-    return _array._wrap(_core._load(target, bool(verify)))
+        return load_causal_set(target, verify)
+    # Only the checksum pass takes time: without it, loading maps the file in O(1) and draws nothing.
+    with bar_for(progress if verify else False, f"load(verify=True) {os.path.basename(os.fsdecode(target))}") as bar:
+        return _array._wrap(_core._load(target, verify, progress=bar))
 
 
 def convert_file(src, dst, *, chunks=None, progress=None) -> None:
@@ -146,9 +163,8 @@ def convert_file(src, dst, *, chunks=None, progress=None) -> None:
     chunks : tuple of int, optional
         The chunk shape of a zarr target (one entry per dimension); default: zarr's automatic choice.
     progress : bool, optional
-        Draw a progress bar (percent, MB/s, ETA) on stderr while converting to or from zarr. Default ``None``:
-        the process-wide setting (:func:`pycauset.set_progress`). The ``.npy`` <-> ``.pycauset`` path draws no
-        bar yet.
+        Draw a progress bar (percent, MB/s, ETA) on stderr while converting. Default ``None``: the process-wide
+        setting (:func:`pycauset.set_progress`), whose bar appears only once the conversion has run for a second.
 
     Raises
     ------
@@ -187,8 +203,9 @@ def convert_file(src, dst, *, chunks=None, progress=None) -> None:
         raise _core.PyCausetValueError(
             "convert_file: chunks= sets the chunk shape of a zarr target, but neither file is a zarr store; "
             "leave chunks=None")
-    resolve(progress)  # validated for every path; the compiled .npy <-> .pycauset path draws no bar yet
-    _core._convert_file(source, target)
+    names = " -> ".join(os.path.basename(os.fsdecode(name)) for name in (source, target))
+    with bar_for(progress, f"convert_file {names}") as bar:
+        _core._convert_file(source, target, progress=bar)
 
 
 def __dir__():

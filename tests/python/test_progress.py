@@ -168,3 +168,129 @@ def test_environment_off_draws_nothing():
     """, PYCAUSET_PROGRESS="0")
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
+
+
+# ---------------------------------------------------------------- files and expressions: bytes done / total
+
+# Writes a 2000 x 2000 float64 matrix (32 MiB, several tiles under an 8 MiB budget) and runs each byte-counting
+# long operation once: save, load(verify=True), convert_file both ways, eval of a file-backed expression (with
+# and without out=). Each prints "-- <name>" to stderr after it, so the test can tell whose lines are whose.
+_FILE_OPERATIONS = """
+    import os, sys, tempfile
+    import numpy as np
+    import pycauset
+
+    {setup}
+    pycauset.set_memory_limit("8M")
+    d = tempfile.mkdtemp()
+    path = lambda name: os.path.join(d, name)
+    def done(name):
+        print("-- " + name, file=sys.stderr, flush=True)
+
+    m = pycauset.random.uniform((2000, 2000), seed=1)
+    done("setup")
+    pycauset.save(m, path("m.pycauset"){arg})
+    done("save")
+    a = pycauset.load(path("m.pycauset"), verify=True{arg})
+    done("load")
+    pycauset.convert_file(path("m.pycauset"), path("m.npy"){arg})
+    done("to npy")
+    pycauset.convert_file(path("m.npy"), path("back.pycauset"){arg})
+    done("from npy")
+    e = (a * 2.0 + 1.0).eval({kwarg})
+    done("eval")
+    (a - 1.0).eval(out=e{arg})
+    done("eval out")
+    assert pycauset.load(path("back.pycauset")).shape == (2000, 2000) and e.storage == "file"
+"""
+
+_LABELS = {"save": "save 2000x2000 float64 [", "load": "load(verify=True) m.pycauset [",
+           "to npy": "convert_file m.pycauset -> m.npy [", "from npy": "convert_file m.npy -> back.pycauset [",
+           "eval": "eval 2000x2000 float64 [", "eval out": "eval 2000x2000 float64 ["}
+
+
+def _bars_by_operation(stderr: str) -> dict:
+    """Split piped stderr at the "-- name" markers: {name: [bar lines drawn before the marker]}."""
+    bars, drawn = {}, []
+    for line in stderr.splitlines():
+        if line.startswith("-- "):
+            bars[line[3:]] = drawn
+            drawn = []
+        else:
+            drawn.append(line)
+    assert drawn == [], drawn
+    return bars
+
+
+def _file_operations(setup: str = "", arg: str = "", **environment) -> dict:
+    kwarg = arg.lstrip(", ")
+    out = _run(_FILE_OPERATIONS.format(setup=setup, arg=arg, kwarg=kwarg), **environment)
+    assert out.returncode == 0, out.stderr
+    assert "\r" not in out.stderr  # not a terminal: whole lines, no carriage returns
+    return _bars_by_operation(out.stderr)
+
+
+def _assert_each_operation_drew_its_bar(bars: dict) -> None:
+    assert bars["setup"] == []  # creating the matrix is not one of these operations
+    for name, label in _LABELS.items():
+        lines = bars[name]
+        # A quick operation on a non-terminal: its first report and its final one (at most one per 10 s between).
+        assert 1 <= len(lines) <= 2, (name, lines)
+        assert all(line.startswith(label) for line in lines), (name, lines)
+        assert "100.0%" in lines[-1] and "B/s in " in lines[-1], (name, lines)
+
+
+@pytest.mark.slow
+def test_file_operations_and_eval_draw_bars_when_asked():
+    _assert_each_operation_drew_its_bar(_file_operations(arg=", progress=True"))
+
+
+@pytest.mark.slow
+def test_file_operations_and_eval_draw_nothing_with_progress_false_whatever_the_setting():
+    bars = _file_operations(arg=", progress=False", PYCAUSET_PROGRESS="1")
+    assert all(lines == [] for lines in bars.values()), bars
+
+
+@pytest.mark.slow
+def test_global_setting_turns_file_and_eval_bars_on():
+    # The delay before a bar from the setting is tested above (test_delayed_bar_...); here it is set to zero so
+    # that these few-millisecond operations show whether the setting reaches each of them.
+    bars = _file_operations(setup="import pycauset._progress; pycauset._progress.GLOBAL_DELAY = 0.0",
+                            PYCAUSET_PROGRESS="1")
+    _assert_each_operation_drew_its_bar(bars)
+    bars = _file_operations(setup="import pycauset._progress; pycauset._progress.GLOBAL_DELAY = 0.0")
+    assert all(lines == [] for lines in bars.values()), bars  # setting off by default: nothing
+
+
+def test_load_without_verify_draws_nothing(tmp_path, capsys):
+    path = tmp_path / "v.pycauset"
+    pycauset.save(pycauset.vector(np.arange(10.0)), path)
+    assert capsys.readouterr().err == ""
+    pycauset.load(path, progress=True)  # O(1): no checksum pass, nothing to report
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_of_a_ram_expression_and_of_bool_words(capsys):
+    a = pycauset.matrix(np.arange(12.0).reshape(3, 4))
+    assert np.array_equal(pycauset.to_numpy((a + 1).eval(progress=True)), np.arange(12.0).reshape(3, 4) + 1)
+    assert capsys.readouterr().err.splitlines()[-1].startswith("eval 3x4 float64 [####")
+    b = pycauset.matrix(np.eye(70, dtype=bool))
+    (b & ~b).eval(progress=True)  # the packed-word evaluator reports in bands of rows
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith("eval 70x70 bool [") and "100.0%" in line
+
+
+@pytest.mark.parametrize("call", [
+    lambda path: pycauset.save(np.eye(2), path, progress="yes"),
+    lambda path: pycauset.load(path, progress="yes"),
+    lambda path: pycauset.convert_file(path, str(path) + ".npy", progress=2),
+    lambda path: (pycauset.load(path) + 1).eval(progress="yes"),
+    lambda path: pycauset.load(path).eval(progress="yes"),
+], ids=["save", "load", "convert_file", "Expression.eval", "Matrix.eval"])
+def test_progress_argument_of_file_operations_and_eval_is_checked(tmp_path, call):
+    path = tmp_path / "a.pycauset"
+    pycauset.save(np.eye(2), path)
+    with pytest.raises(TypeError, match="progress must be True, False or None, got") as info:
+        call(path)
+    assert isinstance(info.value, pycauset.PyCausetError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pycauset"]  # nothing written on the way
