@@ -72,12 +72,46 @@ def ones(shape, dtype=np.float64):
     return full(shape, 1, dtype)
 
 
-def eye(n, m=None, dtype=np.float64):
-    """Return an ``n x m`` Matrix with ones on the diagonal (``m`` defaults to ``n``)."""
+def eye(n, m=None, k=0, dtype=np.float64):
+    """Return an ``n x m`` Matrix with ones on the ``k``-th diagonal and zeros elsewhere, as ``numpy.eye``.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    m : int, optional
+        Number of columns; default ``n``.
+    k : int, default 0
+        Which diagonal: 0 the main one, ``k > 0`` above it, ``k < 0`` below it. A diagonal outside the
+        matrix (``k >= m`` or ``k <= -n``) leaves it all zeros, as in NumPy.
+    dtype : data-type, default float64
+        Any pycauset dtype (``bool`` gives ``True`` on the diagonal).
+
+    Raises
+    ------
+    TypeError
+        If ``n``, ``m`` or ``k`` is not an integer.
+    ValueError
+        If ``n`` or ``m`` is negative.
+
+    Examples
+    --------
+    >>> import pycauset
+    >>> pycauset.to_numpy(pycauset.eye(2, 3, k=1, dtype="int8"))
+    array([[0, 1, 0],
+           [0, 0, 1]], dtype=int8)
+    """
     m = n if m is None else m
+    try:
+        k = operator.index(k)
+    except TypeError:
+        raise _core.PyCausetTypeError(f"eye: k must be an integer, got {type(k).__name__} {k!r}") from None
     out = _allocate((n, m), dtype)
-    k = min(n, m)
-    if k > 0:
-        diagonal = out._view(1, 1, k, 0, 0, m + 1)
+    n, m = out.shape
+    # The k-th diagonal starts at (0, k) above the main one and at (-k, 0) below it.
+    row, col = (0, k) if k >= 0 else (-k, 0)
+    length = min(n - row, m - col)
+    if length > 0:
+        diagonal = out._view(1, 1, length, row * m + col, 0, m + 1)  # one step down and right: m + 1 elements
         diagonal._fill_raw(np.array(1, dtype=out.dtype).tobytes())
     return out

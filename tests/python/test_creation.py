@@ -27,6 +27,35 @@ def test_eye(n, m, dtype):
     assert_eq(pycauset.eye(n, m, dtype=dtype), np.eye(n, m, dtype=dtype))
 
 
+@pytest.mark.parametrize("n,m", [(4, None), (3, 5), (5, 3), (1, 9), (9, 1), (0, 2), (2, 0), (11, 13)])
+@pytest.mark.parametrize("k", [0, 1, 2, -1, -2, 4, -4, 5, -5, 12, -12, 100, -100])
+def test_eye_offset_diagonal_as_numpy(n, m, k, dtype):
+    # Above, below, the last one inside and the first ones outside the matrix (all zeros); bool rows of 13 bits
+    # put the diagonal at bit offsets that are not byte-aligned.
+    assert_eq(pycauset.eye(n, m, k=k, dtype=dtype), np.eye(n, m, k=k, dtype=dtype))
+
+
+def test_eye_takes_numpys_positional_order_and_integer_k():
+    assert_eq(pycauset.eye(3, 4, 1), np.eye(3, 4, 1))  # N, M, k as numpy.eye
+    assert_eq(pycauset.eye(3, None, np.int8(-1), "int32"), np.eye(3, None, -1, "int32"))
+    assert pycauset.eye(2, k=True)[0, 1] == 1  # a bool is an int, as NumPy takes it
+
+
+@pytest.mark.parametrize("dtype_name", ["float32", "bool"])
+def test_eye_offset_diagonal_of_a_file_backed_result(budget, dtype_name):
+    budget(2**20)
+    out = pycauset.eye(3000, 3100, k=-7, dtype=dtype_name)  # 1.2 MB of packed bits, 37 MB of float32: both spill
+    assert out.storage == "file"
+    assert_eq(out, np.eye(3000, 3100, k=-7, dtype=dtype_name))
+
+
+@pytest.mark.parametrize("k", [1.5, "1", None, np.float64(1.0)], ids=repr)
+def test_eye_refuses_a_non_integer_k(k):
+    with pytest.raises(TypeError, match="eye: k must be an integer, got") as info:
+        pycauset.eye(3, k=k)
+    assert isinstance(info.value, pycauset.PyCausetError)
+
+
 def test_shape_errors():
     with pytest.raises(ValueError, match="rank 3"):
         pycauset.zeros((2, 2, 2))
