@@ -13,11 +13,15 @@ from ._dtypes import _core
 __all__ = ["to_dask", "from_dask"]
 
 
+class _MissingDaskError(_core.PyCausetError, ImportError):
+    """dask is needed for this hand-off but not installed (an ImportError, as zarr's missing-package error)."""
+
+
 def _dask_array():
     try:
         import dask.array as da
     except ImportError:
-        raise _core.PyCausetNotImplementedError(
+        raise _MissingDaskError(
             "dask is not installed: install it with pip install 'pycauset[dask]' (or pip install dask)") from None
     return da
 
@@ -58,6 +62,11 @@ def to_dask(matrix, chunks="auto"):
     dask.array.Array
         Each chunk, when computed, reads just its block of ``matrix`` into a NumPy array.
 
+    Raises
+    ------
+    ImportError
+        If dask is not installed (the message names ``pip install 'pycauset[dask]'``).
+
     Examples
     --------
     >>> import pycauset
@@ -85,6 +94,11 @@ def from_dask(x, path=None):
     -------
     Matrix or Vector
         Placed by the memory budget (a spill file when large).
+
+    Raises
+    ------
+    ImportError
+        If dask is not installed (the message names ``pip install 'pycauset[dask]'``).
 
     Notes
     -----

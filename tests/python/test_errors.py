@@ -78,3 +78,28 @@ def test_the_classes_are_public_through_pycauset_error():
                           ("PyCausetLinAlgError", np.linalg.LinAlgError)]:
         cls = getattr(pycauset._core, name)
         assert issubclass(cls, pycauset.PyCausetError) and issubclass(cls, builtin)
+
+
+@pytest.mark.parametrize("call", ["pycauset.to_dask(pycauset.ones((4, 4)))", "pycauset.from_dask(None)"])
+def test_without_dask_installed_the_hand_off_raises_an_import_error_naming_the_extra(call):
+    """Run where `import dask` fails (as when it is not installed): an ImportError that is a PyCausetError, as
+    zarr's (test_zarr.py::test_without_zarr_installed_the_error_names_the_extra)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["dask"] = None  # what a missing package looks like to import
+        import pycauset
+        try:
+            {call}
+        except ImportError as error:
+            assert isinstance(error, pycauset.PyCausetError), type(error).__mro__
+            print(error)
+        else:
+            raise SystemExit("no ImportError")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "dask is not installed: install it with pip install 'pycauset[dask]'" in out.stdout
