@@ -84,7 +84,11 @@ def main(argv=None) -> int:
         code = subprocess.call(gates[name])
         outcome[name] = (code, time.perf_counter() - t0)
         print(flush=True)
-    print(f"=== summary (results in {os.path.normpath(where)})")
+    sys.path.insert(0, _HERE)
+    from _machine import _cpu_model  # the VM is sometimes Intel, sometimes AMD: say which ran the gates
+
+    print(f"=== summary on {_cpu_model()}, load average {os.getloadavg()[0]:.1f} "
+          f"(results in {os.path.normpath(where)})")
     for name, (code, seconds) in outcome.items():
         print(f"{name:11} {'PASS' if code == 0 else f'FAIL (exit status {code})'}  ({seconds:.0f} s)")
     return 0 if all(code == 0 for code, _ in outcome.values()) else 1
