@@ -20,6 +20,7 @@ template <class Body>
 void for_each_band(std::int64_t bands, const Body& body, const ProgressFn& progress = {}) {
   const std::int64_t round = std::max<std::int64_t>(8, 4 * static_cast<std::int64_t>(get_num_threads()));
   ThrottledProgress report(progress, static_cast<double>(bands));
+  report.report(0);  // the bar appears at once, not after the first round
   for (std::int64_t first = 0; first < bands; first += round) {
     check_interrupt();
     const std::int64_t end = std::min(bands, first + round);

@@ -143,6 +143,7 @@ void Evaluator::run(std::int64_t tasks, const std::function<void(Worker&, std::i
   std::atomic<std::int64_t> next{0};
   std::atomic<std::int64_t> finished{0};  // tasks done by any worker, for the progress report
   ThrottledProgress report(progress, static_cast<double>(tasks));
+  report.report(0);  // the bar appears at once, not after the first tile
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mutex;

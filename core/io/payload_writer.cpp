@@ -154,6 +154,7 @@ void write_payload(const StridedRegion& src, bool packed_bits, AtomicFile& out, 
   std::future<void> pending;  // the write in flight; declared after the tiles so it is joined before they go
   std::uint64_t previous_start = 0, previous_bytes = 0;
   ThrottledProgress report(progress, static_cast<double>(total));
+  report.report(0);  // the bar appears at once, not after the first tile (a gathered tile can take seconds)
 
   std::int64_t t = 0;
   for (std::int64_t k0 = 0; k0 < count; k0 += tile_elems, ++t) {
@@ -204,6 +205,7 @@ std::uint64_t payload_checksum_of(const ByteStore& store, std::uint64_t size, st
   PayloadChecksum checksum;
   if (size == 0) return checksum.value();
   ThrottledProgress report(progress, static_cast<double>(size));
+  report.report(0);  // the bar appears before the first tile is read
   auto& governor = MemoryGovernor::instance();
   const std::uint64_t tile_bytes = plan_tile_bytes(size, block_bytes);
   // Two tiles: the next one is read (pread, another thread) while the current one is checksummed.

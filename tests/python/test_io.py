@@ -739,9 +739,11 @@ def test_a_killed_save_leaves_a_temp_file_the_next_save_removes(tmp_path):
     assert _leftovers(tmp_path, ["m.pycauset"]) == []
 
 
-def test_ctrl_c_interrupts_a_long_save(tmp_path):
+@pytest.mark.parametrize("progress", [None, True])
+def test_ctrl_c_interrupts_a_long_save(tmp_path, progress):
     # A save streams tile by tile; Ctrl-C used to wait for the whole payload. Now it stops between tiles,
-    # leaves no temp file and keeps the previous file.
+    # leaves no temp file and keeps the previous file. With a progress bar too: its Python code, called between
+    # tiles, may be where the KeyboardInterrupt surfaces, and that unwinds the save the same way.
     script = textwrap.dedent("""
         import os, signal, sys, threading, time, pycauset
         pycauset.set_memory_limit("64M")
@@ -751,21 +753,23 @@ def test_ctrl_c_interrupts_a_long_save(tmp_path):
         threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
         start = time.monotonic()
         try:
-            pycauset.save(view, sys.argv[1])
+            pycauset.save(view, sys.argv[1], progress=sys.argv[2] == "True")
             print("finished", time.monotonic() - start)
         except KeyboardInterrupt:
             print("interrupted", time.monotonic() - start)
     """)
     target = tmp_path / "m.pycauset"
     target.write_bytes(b"previous")
-    out = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, text=True, timeout=300,
-                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path),
-                                  PYCAUSET_SPILL_DIR=str(tmp_path / "spill")))
+    out = subprocess.run([sys.executable, "-c", script, str(target), str(progress)], capture_output=True, text=True,
+                         timeout=300, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path),
+                                               PYCAUSET_SPILL_DIR=str(tmp_path / "spill")))
     assert out.returncode == 0, out.stderr
     words = out.stdout.split()
     assert words[0] == "interrupted" and float(words[1]) < 0.3 + 1.0, out.stdout
     assert target.read_bytes() == b"previous"
     assert _leftovers(tmp_path, ["m.pycauset", "spill"]) == []
+    if progress:
+        assert out.stderr.startswith("save 32768x10923 bool ["), out.stderr  # the bar was being drawn
 
 
 _KILLED_WRITER = textwrap.dedent("""
