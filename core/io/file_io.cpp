@@ -92,7 +92,8 @@ OpenContainer open_container(const std::string& path) {
 Array load(const std::string& path, bool verify, const ProgressFn& progress) {
   OpenContainer c = open_container(path);
   if (verify) {
-    const std::uint64_t actual = payload_checksum_of(*c.payload, c.header.payload_size, c.header.checksum_block, progress);
+    const std::uint64_t actual =
+        payload_checksum_of(*c.payload, c.header.payload_size, c.header.checksum_block, progress);
     if (actual != c.header.payload_checksum) {
       throw ValueError(quoted(path) + " is corrupt: the payload checksum does not match (stored " +
                        std::to_string(c.header.payload_checksum) + ", computed " + std::to_string(actual) + ")");
