@@ -195,7 +195,7 @@ def test_ctrl_c_leaves_the_previous_target_and_no_temporary(tmp_path, direction)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    assert time.perf_counter() - started < 0.05 + 3.0, "the interrupt took effect late"  # one block, cleanup; busy machines
+    assert time.perf_counter() - started < 0.05 + 3.0, "the interrupt took effect late"  # room for busy machines
     assert sorted(os.listdir(tmp_path)) == before
     kept = _read_zarr(dst) if direction == "to-zarr" else _numpy(pycauset.load(dst))
     _assert_exact(kept, np.full((2, 2), 7.0))
