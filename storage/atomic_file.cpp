@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,9 +73,25 @@ bool is_temp_name_of(const std::string& name, const std::string& base) {
   return true;
 }
 
+/// The pid in `.<base>.<10 random characters>.<pid>.new`, the pending name a writer creates and locks
+/// before renaming it to its `.tmp` name; 0 for any other name.
+pid_t pending_writer_of(const std::string& name, const std::string& base) {
+  const std::string head = "." + base + ".", tail = ".new";
+  if (name.size() < head.size() + 12 + tail.size() || name.compare(0, head.size(), head) != 0 ||
+      name.compare(name.size() - tail.size(), tail.size(), tail) != 0 || name[head.size() + 10] != '.') {
+    return 0;
+  }
+  const std::string digits = name.substr(head.size() + 11, name.size() - head.size() - 11 - tail.size());
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return static_cast<pid_t>(std::stol(digits));
+}
+
 /// Remove temp files of `base` in `directory` whose writer died (a killed save leaves a full-size one).
 /// A live writer holds a flock on its temp file for its whole life, so a lock that can be taken means
-/// the writer is gone, as for spill directories.
+/// the writer is gone, as for spill directories. A pending `.new` file is not locked yet for an instant
+/// after its creation, so the lock cannot tell a dead writer from a live one there: its name carries
+/// the writer's pid, and it is removed once that process no longer exists (a kill in that instant
+/// left an empty file forever).
 void sweep_stale_temp_files(const std::string& directory, const std::string& base) noexcept {
   // Once per target and process ("at the next start", as for spill directories): a directory of many
   // files is not listed again at every save of a checkpoint.
@@ -88,6 +105,16 @@ void sweep_stale_temp_files(const std::string& directory, const std::string& bas
   if (d == nullptr) return;
   while (dirent* entry = ::readdir(d)) {
     const std::string name = entry->d_name;
+    const pid_t pending_writer = pending_writer_of(name, base);
+    if (pending_writer > 0) {
+      struct stat st {};
+      const std::string path = directory + "/" + name;
+      if (::kill(pending_writer, 0) != 0 && errno == ESRCH && ::lstat(path.c_str(), &st) == 0 &&
+          S_ISREG(st.st_mode) && st.st_uid == ::geteuid()) {
+        ::unlink(path.c_str());
+      }
+      continue;
+    }
     if (!is_temp_name_of(name, base)) continue;
     const std::string path = directory + "/" + name;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -118,7 +145,7 @@ AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
   for (int attempt = 0; fd_ < 0; ++attempt) {
     const std::string stem = directory_ + "/." + base_name_of(target_) + "." + random_suffix();
     temp_ = stem + ".tmp";
-    pending = stem + ".new";
+    pending = stem + "." + std::to_string(::getpid()) + ".new";  // the pid lets a sweep tell a dead writer
     // 0666 filtered by the umask: the same permissions a plain open() of the target would give.
     fd_ = ::open(pending.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0 && (errno != EEXIST || attempt > 100)) throw_io_error("creating a temporary file to save", target_);

@@ -823,3 +823,17 @@ def test_sigkill_at_random_moments_leaves_old_or_complete_new_file(tmp_path, mod
                            str(target)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _leftovers(tmp_path, ["m.pycauset", "src.npy", "spill"]) == []
+
+
+def test_a_pending_file_of_a_dead_writer_is_swept_and_a_live_ones_kept(tmp_path):
+    # A save creates `.<name>.<random>.<pid>.new`, locks it and renames it to its `.tmp` name; a kill in
+    # between left the empty pending file forever (the sweep only knew `.tmp` names, and the lock cannot
+    # tell a dead writer from one about to take it).
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (tmp_path / f".m.pycauset.abcdefghij.{dead_pid}.new").touch()
+    (tmp_path / f".m.pycauset.klmnopqrst.{os.getpid()}.new").touch()   # a writer of this live process
+    (tmp_path / f".other.pycauset.abcdefghij.{dead_pid}.new").touch()  # another target's: not this sweep's
+    pycauset.save(pycauset.matrix(np.eye(2)), tmp_path / "m.pycauset")
+    assert _leftovers(tmp_path, ["m.pycauset"]) == sorted(
+        [f".m.pycauset.klmnopqrst.{os.getpid()}.new", f".other.pycauset.abcdefghij.{dead_pid}.new"])
