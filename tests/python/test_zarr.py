@@ -174,18 +174,23 @@ def _interrupt_after(seconds):
     return previous
 
 
-@pytest.mark.parametrize("direction", ["to-zarr", "from-zarr"])
-def test_ctrl_c_leaves_the_previous_target_and_no_temporary(tmp_path, direction):
-    # 32 MiB of random float64 in 1024 chunks of 32 KiB: about a second of work, interrupted after 0.05 s.
-    a = np.random.default_rng(0).random((2048, 2048))
+def _interrupted_conversion_case(tmp_path, direction, rows):
+    """A source of `rows` x 2048 random float64 in 64 x 64 chunks and a small previous target that an
+    interrupted conversion must leave intact: (src, dst, chunks for convert_file)."""
+    a = np.random.default_rng(0).random((rows, 2048))
     if direction == "to-zarr":
         pycauset.save(pycauset.matrix(a), tmp_path / "s.pycauset")
         _write_zarr(tmp_path / "t.zarr", np.full((2, 2), 7.0))
-        src, dst, chunks = tmp_path / "s.pycauset", tmp_path / "t.zarr", (64, 64)
-    else:
-        _write_zarr(tmp_path / "s.zarr", a, chunks=(64, 64))
-        pycauset.save(pycauset.matrix(np.full((2, 2), 7.0)), tmp_path / "t.pycauset")
-        src, dst, chunks = tmp_path / "s.zarr", tmp_path / "t.pycauset", None
+        return tmp_path / "s.pycauset", tmp_path / "t.zarr", (64, 64)
+    _write_zarr(tmp_path / "s.zarr", a, chunks=(64, 64))
+    pycauset.save(pycauset.matrix(np.full((2, 2), 7.0)), tmp_path / "t.pycauset")
+    return tmp_path / "s.zarr", tmp_path / "t.pycauset", None
+
+
+@pytest.mark.parametrize("direction", ["to-zarr", "from-zarr"])
+def test_ctrl_c_leaves_the_previous_target_and_no_temporary(tmp_path, direction):
+    # 32 MiB of random float64 in 1024 chunks of 32 KiB: about a second of work, interrupted after 0.05 s.
+    src, dst, chunks = _interrupted_conversion_case(tmp_path, direction, rows=2048)
     before = sorted(os.listdir(tmp_path))
     previous = _interrupt_after(0.05)
     started = time.perf_counter()
@@ -206,15 +211,7 @@ def test_real_ctrl_c_in_a_subprocess(tmp_path, direction):
     """SIGINT, as a terminal's Ctrl-C sends it: KeyboardInterrupt within about a second, no temporary store left
     (zarr's I/O thread must not go on writing into it), the previous target intact, and a quiet exit."""
     # 64 MiB: a few seconds of conversion, so that the signal always lands inside it, even on a fast machine.
-    a = np.random.default_rng(0).random((4096, 2048))
-    if direction == "to-zarr":
-        pycauset.save(pycauset.matrix(a), tmp_path / "s.pycauset")
-        _write_zarr(tmp_path / "t.zarr", np.full((2, 2), 7.0))
-        src, dst, chunks = tmp_path / "s.pycauset", tmp_path / "t.zarr", (64, 64)
-    else:
-        _write_zarr(tmp_path / "s.zarr", a, chunks=(64, 64))
-        pycauset.save(pycauset.matrix(np.full((2, 2), 7.0)), tmp_path / "t.pycauset")
-        src, dst, chunks = tmp_path / "s.zarr", tmp_path / "t.pycauset", None
+    src, dst, chunks = _interrupted_conversion_case(tmp_path, direction, rows=4096)
     before = sorted(os.listdir(tmp_path))
     code = textwrap.dedent(f"""
         import signal
