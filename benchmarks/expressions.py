@@ -385,7 +385,7 @@ _OOC_TARGET = 0.7          # of the disk's sequential read (informational: the d
 _IO_FLOOR_TARGET = 0.9     # of the chain's own I/O floor: the gate
 
 
-def _verdicts(result) -> list[tuple[str, bool, bool]]:
+def _verdicts(result, full_size: bool = True) -> list[tuple[str, bool, bool]]:
     """(line, met, gating) for each target: >= 1.5x / 2x NumPy in RAM and >= 70% of the sequential read
     (informational), and out of core >= 90% of the chain's I/O floor (the same reads with the result-sized
     write and no compute, measured around the run): the gate of this benchmark at full size."""
@@ -404,8 +404,12 @@ def _verdicts(result) -> list[tuple[str, bool, bool]]:
             rows.append((f"gate OOC {row['chain']}: I/O floor not measured (unbuffered I/O unavailable)", True, False))
             continue
         met = floor >= _IO_FLOOR_TARGET
-        rows.append((f"gate OOC {row['chain']}: {floor:.0%} of its I/O floor, want >= {_IO_FLOOR_TARGET:.0%}: "
-                     f"{'PASS' if met else 'FAIL'}", met, True))
+        if full_size:
+            rows.append((f"gate OOC {row['chain']}: {floor:.0%} of its I/O floor, want >= {_IO_FLOOR_TARGET:.0%}: "
+                         f"{'PASS' if met else 'FAIL'}", met, True))
+        else:  # small files: the floor is dominated by fixed costs, so the gate does not apply
+            rows.append((f"target OOC {row['chain']}: {floor:.0%} of its I/O floor (the gate at full size wants "
+                         f">= {_IO_FLOOR_TARGET:.0%}): {'met' if met else 'NOT met'}", met, False))
     return rows
 
 
@@ -460,7 +464,7 @@ def main(argv=None) -> int:
     if args.quick:
         print("(quick size: the targets and the gate below are set for N = 8192 and large files; here they are "
               "only informational)")
-    verdicts = _verdicts(result)
+    verdicts = _verdicts(result, full_size=not args.quick)
     for line, _, _ in verdicts:
         print(line)
     result["verdicts"] = [{"line": line, "met": met, "gating": gating} for line, met, gating in verdicts]
@@ -471,8 +475,7 @@ def main(argv=None) -> int:
     with open(out, "w") as f:
         json.dump(result, f, indent=2, default=str)
     print(f"results: {out}")
-    # At the quick (CI) size the files are small and the floor is noisy: the gate holds at full size only.
-    return 1 if failed and not args.quick else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
