@@ -1,4 +1,4 @@
-// A Python progress callable as a ProgressFn: what the file and expression bindings pass into their kernels.
+// A Python progress callable as a kernel's between-tiles hook: with or without a Ctrl-C check.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -19,6 +19,25 @@ inline ProgressFn python_progress(const pybind11::object& callback) {
   PyObject* raw = callback.ptr();
   return [raw](double done, double total) {
     pybind11::gil_scoped_acquire gil;
+    const pybind11::handle callable(raw);
+    callable(done, total);
+  };
+}
+
+/// \brief Wrap an optional Python callable(done, total) as a kernel's hook that also honours Ctrl-C.
+///
+/// For the kernels that have no check_interrupt of their own (matmul, the factorisations, the bit product,
+/// the causal-set kernels): it is called between tiles or panels even without a callback, takes the GIL,
+/// and a pending KeyboardInterrupt unwinds the kernel like any error (temporaries removed, inputs untouched).
+/// Generic in the units, so it converts to each kernel's callback type (ProgressFn, GemmProgress, ...).
+/// Like python_progress it holds a borrowed pointer: the caller's argument must outlive the kernel, and
+/// copies made inside the GIL-free kernel never touch reference counts.
+inline auto interruptible_progress(const pybind11::object& callback) {
+  PyObject* raw = callback.is_none() ? nullptr : callback.ptr();
+  return [raw](auto done, auto total) {
+    pybind11::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
+    if (raw == nullptr) return;
     const pybind11::handle callable(raw);
     callable(done, total);
   };

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "bindings/bindings.hpp"
+#include "bindings/progress.hpp"
 #include "core/bits/bit_matmul.hpp"
 #include "core/bits/closure.hpp"
 #include "core/bits/count_kernels.hpp"
@@ -21,20 +22,10 @@ namespace py = pybind11;
 namespace pycauset::bindings {
 namespace {
 
-/// A progress callback that runs on the calling thread between rounds: it takes the GIL to honour
-/// Ctrl-C (KeyboardInterrupt within a round) and to draw the optional progress bar.
-bits::BitProgress progress_of(py::object progress) {
-  return [progress](std::uint64_t done, std::uint64_t total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    if (!progress.is_none()) progress(done, total);
-  };
-}
-
 /// Run the bit product of a and b into `epilogue` without the GIL.
 bits::BitProductStats run(const Array& a, const Array& b, bits::Epilogue& epilogue, bool triangular,
                           py::object progress) {
-  const bits::BitProgress report = progress_of(std::move(progress));
+  const bits::BitProgress report = interruptible_progress(progress);
   py::gil_scoped_release release;
   return bits::bit_product(a, b, epilogue, report, triangular);
 }
@@ -97,7 +88,7 @@ void register_bits(py::module_& m) {
       "bit_matmul",
       [](const Array& a, const Array& b, const std::string& dtype, bool triangular, py::object progress) {
         const DType out = dtype_from_name(dtype);
-        const bits::BitProgress report = progress_of(std::move(progress));
+        const bits::BitProgress report = interruptible_progress(progress);
         bits::BitProductStats stats;
         Array c;
         {

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/bindings.hpp"
+#include "bindings/progress.hpp"
 #include "core/causet/longest_chain.hpp"
 #include "core/causet/relations.hpp"
 #include "storage/errors.hpp"
@@ -12,19 +13,6 @@
 namespace py = pybind11;
 
 namespace pycauset::bindings {
-namespace {
-
-/// Wrap an optional Python progress(done, total) callable: the kernel calls it between tiles from the
-/// calling thread without the GIL; it takes the GIL to honour Ctrl-C and to draw the bar.
-causet::CausetProgress progress_callback(py::object progress) {
-  return [progress](std::uint64_t done, std::uint64_t total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    if (!progress.is_none()) progress(done, total);
-  };
-}
-
-}  // namespace
 
 void register_causet(py::module_& m) {
   m.def(
@@ -37,7 +25,7 @@ void register_causet(py::module_& m) {
         const auto n = static_cast<std::int64_t>(points.shape(0));
         const auto d = static_cast<int>(points.shape(1));
         const double* data = points.data();
-        causet::CausetProgress report = progress_callback(progress);
+        causet::CausetProgress report = interruptible_progress(progress);
         py::gil_scoped_release release;
         return causet::causal_matrix(data, n, d, periods, report);
       },
@@ -61,7 +49,7 @@ void register_causet(py::module_& m) {
   m.def(
       "longest_chain",
       [](const Array& c, py::object progress) {
-        causet::CausetProgress report = progress_callback(progress);
+        causet::CausetProgress report = interruptible_progress(progress);
         py::gil_scoped_release release;
         return causet::longest_chain(c, report);
       },

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/bindings.hpp"
+#include "bindings/progress.hpp"
 #include "core/kernels/det.hpp"
 #include "core/kernels/eigh.hpp"
 #include "core/kernels/inverse.hpp"
@@ -12,35 +13,13 @@
 namespace py = pybind11;
 
 namespace pycauset::bindings {
-namespace {
-
-/// Wrap an optional Python callable(done, total) as a ProgressFn that takes the GIL to honour Ctrl-C
-/// and to call it.
-///
-/// Always a function, even without a callback: the kernels report progress between panels (at most
-/// ~20 times a second), which is where a pending KeyboardInterrupt stops them, as for matmul. The
-/// exception unwinds the kernel like any error: its spill temporaries are removed, inputs untouched.
-/// The lambda holds a borrowed pointer (the caller's argument outlives the kernel), so copying the
-/// ProgressFn inside the GIL-free kernel never touches reference counts.
-ProgressFn progress_fn(const py::object& callback) {
-  PyObject* raw = callback.is_none() ? nullptr : callback.ptr();
-  return [raw](double done, double total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    if (raw == nullptr) return;
-    py::handle callback_handle(raw);
-    callback_handle(done, total);
-  };
-}
-
-}  // namespace
 
 void register_linalg(py::module_& m) {
   m.def(
       "inv",
       [](const Array& a, const std::string& method, const py::object& progress) {
         LinalgMethod how = linalg_method_from_name(method);
-        ProgressFn fn = progress_fn(progress);
+        ProgressFn fn = interruptible_progress(progress);
         py::gil_scoped_release release;
         return inverse(a, how, fn);
       },
@@ -50,7 +29,7 @@ void register_linalg(py::module_& m) {
       "solve",
       [](const Array& a, const Array& b, const std::string& method, const py::object& progress) {
         LinalgMethod how = linalg_method_from_name(method);
-        ProgressFn fn = progress_fn(progress);
+        ProgressFn fn = interruptible_progress(progress);
         py::gil_scoped_release release;
         return solve(a, b, how, fn);
       },
@@ -60,7 +39,7 @@ void register_linalg(py::module_& m) {
       "slogdet",
       [](const Array& a, const std::string& method, const py::object& progress) {
         LinalgMethod how = linalg_method_from_name(method);
-        ProgressFn fn = progress_fn(progress);
+        ProgressFn fn = interruptible_progress(progress);
         SlogdetResult r;
         {
           py::gil_scoped_release release;

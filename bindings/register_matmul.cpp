@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings/bindings.hpp"
+#include "bindings/progress.hpp"
 #include "core/kernels/gemm.hpp"
 #include "core/tiles/tile_io.hpp"
 
@@ -14,13 +15,8 @@ void register_matmul(py::module_& m) {
   m.def(
       "matmul",
       [](const Array& a, const Array& b, py::object progress) {
-        // Called from the kernel thread without the GIL after every tile product: take the GIL to
-        // honour Ctrl-C (a long out-of-core product stays interruptible) and to draw the progress bar.
-        GemmProgress report = [progress](std::uint64_t done, std::uint64_t total) {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-          if (!progress.is_none()) progress(done, total);
-        };
+        // Called after every tile product: a long out-of-core product stays interruptible.
+        GemmProgress report = interruptible_progress(progress);
         py::gil_scoped_release release;
         return matmul(a, b, report);
       },

@@ -4,33 +4,22 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings/bindings.hpp"
+#include "bindings/progress.hpp"
 #include "core/kernels/triangular_solve.hpp"
 
 namespace py = pybind11;
 
 namespace pycauset::bindings {
-namespace {
-
-/// Between panels: take the GIL, honour Ctrl-C, call the optional progress bar.
-ProgressFn progress_between_panels(py::object callback) {
-  return [callback](double done, double total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    if (!callback.is_none()) callback(done, total);
-  };
-}
-
-}  // namespace
 
 void register_triangular(py::module_& m) {
   m.def(
       "solve_triangular",
       [](const Array& a, const Array& b, bool lower, bool unit_diagonal, double scale, bool identity_plus,
-         double rhs_scale, bool rhs_lower, const std::string& method, py::object progress) {
+         double rhs_scale, bool rhs_lower, const std::string& method, const py::object& progress) {
         TriangularFactor factor{a, lower, unit_diagonal, scale, identity_plus};
         TriangularRhs rhs{rhs_scale, rhs_lower};
         const LinalgMethod how = linalg_method_from_name(method);
-        const ProgressFn report = progress_between_panels(std::move(progress));
+        const ProgressFn report = interruptible_progress(progress);
         py::gil_scoped_release release;
         return solve_triangular(factor, b, rhs, how, report);
       },
