@@ -88,13 +88,17 @@ void solve_ooc(const TriangularFactor& f, const Array& b, const TriangularRhs& r
   const DType dt = dtype_traits<T>::id;
   const std::int64_t n = f.matrix.rows(), k = b.cols();
   const std::int64_t bw = ooc_panel_width(n, sizeof(T), 3);
+  // When both A and B are lower triangular, the rows of a column block above its first panel stay zero:
+  // the panels start there, and so do their columns (the gemm would only multiply zeros: half of all the
+  // flops of a triangular right-hand side).
+  auto first_panel_of = [&](std::int64_t c0) { return (f.lower && rhs.lower_triangular) ? c0 / bw : 0; };
   // Progress counts 2 * (panel rows) * (panel columns) * (block columns) per step, as the loop below does.
   double planned = 0;
   for (std::int64_t c0 = 0; c0 < k; c0 += bw) {
-    const std::int64_t skip = (f.lower && rhs.lower_triangular) ? c0 / bw * bw : 0;
-    for (std::int64_t I0 = skip; I0 < n; I0 += bw) {
+    const std::int64_t zero_rows = first_panel_of(c0) * bw;
+    for (std::int64_t I0 = zero_rows; I0 < n; I0 += bw) {
       const std::int64_t I1 = std::min(n, I0 + bw);
-      planned += 2.0 * double(I1 - I0) * double(f.lower ? I1 - skip : n - I0) * double(std::min(bw, k - c0));
+      planned += 2.0 * double(I1 - I0) * double(f.lower ? I1 - zero_rows : n - I0) * double(std::min(bw, k - c0));
     }
   }
   detail::ProgressCounter progress(fn, planned);
@@ -115,10 +119,7 @@ void solve_ooc(const TriangularFactor& f, const Array& b, const TriangularRhs& r
     if (rhs.rhs_scale != 1.0) {
       for (std::int64_t e = 0; e < n * w; ++e) Y[e] *= static_cast<T>(rhs.rhs_scale);
     }
-    // When both A and B are lower triangular, the rows of this column block above its first panel stay
-    // zero: the panels start there, and so do their columns (the gemm would only multiply zeros: half of
-    // all the flops of a triangular right-hand side).
-    const std::int64_t first_panel = (f.lower && rhs.lower_triangular) ? c0 / bw : 0;
+    const std::int64_t first_panel = first_panel_of(c0);
     const std::int64_t zero_rows = first_panel * bw;
     std::vector<std::int64_t> order;
     for (std::int64_t p = first_panel; p < panels; ++p) order.push_back(f.lower ? p : panels - 1 - p);
