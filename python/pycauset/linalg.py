@@ -183,20 +183,24 @@ def solve_triangular(a, b, lower=False, unit_diagonal=False, *, progress=None):
                                             progress=callback))
 
 
-def _slogdet_scalars(a):
-    sign, logabsdet, dtype_name = _core.slogdet(a)
+def _slogdet_scalars(a, progress, what):
+    with _progress_callback(progress, f"{what} {'x'.join(map(str, a.shape))}") as callback:
+        sign, logabsdet, dtype_name = _core.slogdet(a, "auto", callback)
     dtype = np.dtype(dtype_name)
     real = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
     sign = dtype.type(sign) if dtype.kind == "c" else dtype.type(sign.real)
     return sign, real.type(logabsdet)
 
 
-def slogdet(a):
+def slogdet(a, *, progress=None):
     """Return the sign and the natural log of the absolute value of the determinant.
 
     Parameters
     ----------
     a : Matrix or array_like, shape (n, n)
+    progress : bool, optional
+        Show a progress bar with rate and ETA (useful for out-of-core sizes). Default ``None``: the
+        process-wide setting (:func:`pycauset.set_progress`).
 
     Returns
     -------
@@ -216,15 +220,18 @@ def slogdet(a):
     >>> float(sign), round(float(logabsdet), 6)
     (-1.0, 0.693147)
     """
-    return SlogdetResult(*_slogdet_scalars(_square_operand(a)))
+    return SlogdetResult(*_slogdet_scalars(_square_operand(a), progress, "slogdet"))
 
 
-def det(a):
+def det(a, *, progress=None):
     """Return the determinant of a square matrix (a NumPy scalar).
 
     Parameters
     ----------
     a : Matrix or array_like, shape (n, n)
+    progress : bool, optional
+        Show a progress bar with rate and ETA (useful for out-of-core sizes). Default ``None``: the
+        process-wide setting (:func:`pycauset.set_progress`).
 
     Returns
     -------
@@ -241,7 +248,7 @@ def det(a):
     a = _square_operand(a)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise _core.PyCausetLinAlgError(f"det: expected a square matrix, got shape {tuple(a.shape)}")
-    sign, logabsdet = _slogdet_scalars(a)
+    sign, logabsdet = _slogdet_scalars(a, progress, "det")
     with np.errstate(over="ignore"):
         return sign * np.exp(logabsdet).astype(sign.dtype)
 

@@ -294,3 +294,13 @@ def test_progress_argument_of_file_operations_and_eval_is_checked(tmp_path, call
         call(path)
     assert isinstance(info.value, pycauset.PyCausetError)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pycauset"]  # nothing written on the way
+
+
+@pytest.mark.parametrize("function", ["det", "slogdet"])
+def test_determinants_draw_a_bar_when_asked_and_none_when_not(capsys, budget, function):
+    a = pycauset.matrix(np.eye(600) + 0.001)   # 2.9 MB under a 1 MiB budget: the out-of-core LU reports
+    budget(1 << 20)
+    getattr(pycauset.linalg, function)(a, progress=True)
+    assert f"{function} 600x600 [" in capsys.readouterr().err
+    getattr(pycauset.linalg, function)(a, progress=False)
+    assert capsys.readouterr().err == ""
