@@ -176,13 +176,13 @@ def test_environment_off_draws_nothing():
 # long operation once: save, load(verify=True), convert_file both ways, eval of a file-backed expression (with
 # and without out=). Each prints "-- <name>" to stderr after it, so the test can tell whose lines are whose.
 _FILE_OPERATIONS = """
-    import os, sys, tempfile
+    import os, sys
     import numpy as np
     import pycauset
 
     {setup}
     pycauset.set_memory_limit("8M")
-    d = tempfile.mkdtemp()
+    d = {directory!r}
     path = lambda name: os.path.join(d, name)
     def done(name):
         print("-- " + name, file=sys.stderr, flush=True)
@@ -222,9 +222,10 @@ def _bars_by_operation(stderr: str) -> dict:
     return bars
 
 
-def _file_operations(setup: str = "", arg: str = "", **environment) -> dict:
+def _file_operations(directory, setup: str = "", arg: str = "", **environment) -> dict:
+    """Run the file operations in a child writing its 92 MB of files into `directory` (a test's tmp_path)."""
     kwarg = arg.lstrip(", ")
-    out = _run(_FILE_OPERATIONS.format(setup=setup, arg=arg, kwarg=kwarg), **environment)
+    out = _run(_FILE_OPERATIONS.format(directory=str(directory), setup=setup, arg=arg, kwarg=kwarg), **environment)
     assert out.returncode == 0, out.stderr
     assert "\r" not in out.stderr  # not a terminal: whole lines, no carriage returns
     return _bars_by_operation(out.stderr)
@@ -241,24 +242,26 @@ def _assert_each_operation_drew_its_bar(bars: dict) -> None:
 
 
 @pytest.mark.slow
-def test_file_operations_and_eval_draw_bars_when_asked():
-    _assert_each_operation_drew_its_bar(_file_operations(arg=", progress=True"))
+def test_file_operations_and_eval_draw_bars_when_asked(tmp_path):
+    _assert_each_operation_drew_its_bar(_file_operations(tmp_path, arg=", progress=True"))
 
 
 @pytest.mark.slow
-def test_file_operations_and_eval_draw_nothing_with_progress_false_whatever_the_setting():
-    bars = _file_operations(arg=", progress=False", PYCAUSET_PROGRESS="1")
+def test_file_operations_and_eval_draw_nothing_with_progress_false_whatever_the_setting(tmp_path):
+    bars = _file_operations(tmp_path, arg=", progress=False", PYCAUSET_PROGRESS="1")
     assert all(lines == [] for lines in bars.values()), bars
 
 
 @pytest.mark.slow
-def test_global_setting_turns_file_and_eval_bars_on():
+def test_global_setting_turns_file_and_eval_bars_on(tmp_path):
     # The delay before a bar from the setting is tested above (test_delayed_bar_...); here it is set to zero so
     # that these few-millisecond operations show whether the setting reaches each of them.
-    bars = _file_operations(setup="import pycauset._progress; pycauset._progress.GLOBAL_DELAY = 0.0",
-                            PYCAUSET_PROGRESS="1")
+    no_delay = "import pycauset._progress; pycauset._progress.GLOBAL_DELAY = 0.0"
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    bars = _file_operations(tmp_path / "on", setup=no_delay, PYCAUSET_PROGRESS="1")
     _assert_each_operation_drew_its_bar(bars)
-    bars = _file_operations(setup="import pycauset._progress; pycauset._progress.GLOBAL_DELAY = 0.0")
+    bars = _file_operations(tmp_path / "off", setup=no_delay)
     assert all(lines == [] for lines in bars.values()), bars  # setting off by default: nothing
 
 
