@@ -32,10 +32,14 @@ void register_matmul(py::module_& m) {
         out["bytes_written"] = s.bytes_written;
         out["bytes_streamed"] = s.bytes_streamed;
         out["wait_seconds"] = s.wait_seconds;
+        out["read_seconds"] = s.read_seconds;
+        out["write_seconds"] = s.write_seconds;
+        out["compute_seconds"] = s.compute_seconds;
         return out;
       },
       "Cumulative bytes the tile kernels read from and wrote to file-backed storage (bytes_streamed: the part "
-      "moved as whole-row bands, unbuffered where the file system allows), and seconds kernels waited for I/O.");
+      "moved as whole-row bands, unbuffered where the file system allows), seconds kernels waited for I/O, and the "
+      "phase profile: seconds spent reading and writing tiles (I/O threads) and in tile products (compute).");
 }
 
 }  // namespace pycauset::bindings

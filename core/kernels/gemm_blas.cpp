@@ -5,6 +5,7 @@
 
 #include "core/blas_internal.hpp"
 #include "core/kernels/gemm_internal.hpp"
+#include "core/kernels/lu.hpp"
 #include "storage/errors.hpp"
 
 namespace pycauset::detail {
@@ -67,6 +68,17 @@ TileProduct blas_tile_product(DType dtype) noexcept {
     case DType::Complex128: return &blas_product<std::complex<double>>;
     default: return nullptr;
   }
+}
+
+void product_by_row_ranges(TileProduct product, std::int64_t m, std::int64_t n, std::int64_t k, const TileOperand& a,
+                           const TileOperand& b, void* c, std::int64_t ldc, bool accumulate, std::int64_t item) {
+  auto rows = [&](std::int64_t r0, std::int64_t r1) {
+    // Row r0 of op(A): a row-major block moves down r0 rows, a column-major one along r0 elements.
+    const std::int64_t a_at = a.layout == TileLayout::RowMajor ? r0 * a.ld : r0;
+    const TileOperand part{static_cast<const std::byte*>(a.data) + a_at * item, a.layout, a.ld};
+    product(r1 - r0, n, k, part, b, static_cast<std::byte*>(c) + r0 * ldc * item, ldc, accumulate);
+  };
+  for_column_ranges(m, rows);
 }
 
 }  // namespace pycauset::detail

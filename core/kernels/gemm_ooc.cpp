@@ -218,6 +218,13 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
   };
   auto id_a = [&](const Step& s) { return s.i * kb + s.p; };
   auto id_b = [&](const Step& s) { return s.p * nb + s.j; };
+  // BLAS tile products run as row ranges on TBB threads (see product_by_row_ranges); the integer
+  // loop is TBB-parallel already.
+  auto run_product = [&](std::int64_t pm, std::int64_t pn, std::int64_t pk, const TileOperand& ta,
+                         const TileOperand& tb, void* pc, std::int64_t ldc, bool accumulate) {
+    if (integer) product(pm, pn, pk, ta, tb, pc, ldc, accumulate);
+    else product_by_row_ranges(product, pm, pn, pk, ta, tb, pc, ldc, accumulate, item);
+  };
   const std::size_t bytes_a = static_cast<std::size_t>(plan.bm * plan.bk * item);
   const std::size_t bytes_b = static_cast<std::size_t>(plan.bk * plan.bn * item);
   const std::size_t bytes_c = static_cast<std::size_t>(plan.bm * plan.bn * item);
@@ -259,7 +266,10 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     const Block ab = block_a(step), bb = block_b(step);
     const TileOperand ta = operand_view(A, ab, cur_a);
     const TileOperand tb = operand_view(B, bb, cur_b);
-    product(cb.nr, cb.nc, ab.nc, ta, tb, c_data, ldc, !step.first_p);
+    {
+      tiles::PhaseTimer timer(tiles::Phase::Compute);
+      run_product(cb.nr, cb.nc, ab.nc, ta, tb, c_data, ldc, !step.first_p);
+    }
     if (c_tiled && step.last_p) {
       const Array* cp = &c;
       const Buffer::Lease* lc = &lease_c;

@@ -29,13 +29,16 @@ using tiles::Block;
 using tiles::InPlaceBlock;
 using tiles::TileLayout;
 
-/// Bands lower than this (unless they cover the whole dimension) make ?gemm calls too thin to run at
-/// full speed and re-read B too often: below it the blocked plan is the better one.
-constexpr std::int64_t kMinimumBand = 256;
+/// Bands lower than this (unless they cover the whole dimension) make ?gemm calls too thin and re-read
+/// B too often. Each pass over B does 2 bm flops per byte of B (float64), so at 128 rows a disk that
+/// streams 1.3 GB/s keeps up with ~80 GFLOP/s; the blocked plan, the alternative at such budgets,
+/// reads short runs through the page cache and under a memory cap measured at half that rate.
+constexpr std::int64_t kMinimumBand = 128;
 
-/// Preferred height of B's bands: deep enough for a full-speed ?gemm, small enough to leave most of the
-/// budget to A's and C's bands (whose height sets how often B is re-read).
-constexpr std::int64_t kPreferredDepth = 512;
+/// Depths tried for B's bands, deepest first: deep enough for a full-speed ?gemm (at 128 its C
+/// traffic showed), shallow enough to leave most of the budget to A's and C's bands, whose height
+/// sets how often B is re-read.
+constexpr std::int64_t kBandDepths[] = {512, 384, 256};
 
 /// Band heights of the plan; bm == 0 when no useful plan fits.
 struct BandPlan {
@@ -53,11 +56,12 @@ struct Streamed {
   bool streamed() const { return whole.data == nullptr; }
 };
 
-BandPlan plan_bands(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t item, bool a_streamed,
-                    bool b_streamed, bool c_streamed, double budget_bytes) {
+/// The band plan for one depth of B's bands (bm == 0 when bands of kMinimumBand rows do not fit).
+BandPlan plan_bands_of_depth(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t item, bool a_streamed,
+                             bool b_streamed, bool c_streamed, double budget_bytes, std::int64_t depth) {
   constexpr double slack = 2.0 * ByteStore::kWindowAlignment;  // per window (alignment lead and tail)
   BandPlan plan;
-  plan.bk = b_streamed ? balanced(k, kPreferredDepth) : k;
+  plan.bk = b_streamed ? balanced(k, depth) : k;
   const double fixed = b_streamed ? 2.0 * (double(plan.bk) * n * item + slack) : 0.0;
   const double per_row = 2.0 * item * ((a_streamed ? double(k) : 0.0) + (c_streamed ? double(n) : 0.0));
   const double windows = 2.0 * ((a_streamed ? 1 : 0) + (c_streamed ? 1 : 0));
@@ -67,6 +71,20 @@ BandPlan plan_bands(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t
   if (fit < double(std::min(m, kMinimumBand))) return BandPlan{};
   plan.bm = balanced(m, static_cast<std::int64_t>(std::min(fit, double(m))));
   return plan;
+}
+
+/// The band plan with the fewest passes over B (ties: the deeper bands); bm == 0 when none fits.
+BandPlan plan_bands(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t item, bool a_streamed,
+                    bool b_streamed, bool c_streamed, double budget_bytes) {
+  BandPlan best;
+  for (const std::int64_t depth : kBandDepths) {
+    const BandPlan plan =
+        plan_bands_of_depth(m, n, k, item, a_streamed, b_streamed, c_streamed, budget_bytes, depth);
+    if (plan.bm == 0) continue;
+    if (best.bm == 0 || (m + plan.bm - 1) / plan.bm < (m + best.bm - 1) / best.bm) best = plan;
+    if (!b_streamed) break;  // the depth is k whatever is tried
+  }
+  return best;
 }
 
 /// Make sure band `id` of `x` (rows [id * band_rows, ...)) sits in a window, reading it on the worker if
@@ -111,6 +129,13 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
   A.band_rows = plan.bm, C.band_rows = plan.bm, B.band_rows = plan.bk;
 
   const std::int64_t mb = (m + plan.bm - 1) / plan.bm, kb = (k + plan.bk - 1) / plan.bk;
+  // BLAS tile products run as row ranges on TBB threads (see product_by_row_ranges); the integer
+  // loop (the one that needs row-major B) is TBB-parallel already.
+  auto run_product = [&](std::int64_t pm, std::int64_t pn, std::int64_t pk, const TileOperand& ta,
+                         const TileOperand& tb, void* pc, std::int64_t ldc, bool accumulate) {
+    if (b_row_major) product(pm, pn, pk, ta, tb, pc, ldc, accumulate);
+    else product_by_row_ranges(product, pm, pn, pk, ta, tb, pc, ldc, accumulate, item);
+  };
   const std::uint64_t total = static_cast<std::uint64_t>(m) * static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k);
   std::uint64_t done = 0;
   // Declared last: destroyed first, so queued jobs finish while windows and leases are alive.
@@ -146,7 +171,10 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
       const std::int64_t k0 = p * plan.bk, nk = std::min(plan.bk, k - k0);
       const TileOperand ta = view_of(A, r0, k0, item, cur_a, i);
       const TileOperand tb = view_of(B, k0, 0, item, cur_b, p);
-      product(nr, n, nk, ta, tb, c_data, ldc, q != 0);
+      {
+        tiles::PhaseTimer timer(tiles::Phase::Compute);
+        run_product(nr, n, nk, ta, tb, c_data, ldc, q != 0);
+      }
       done += static_cast<std::uint64_t>(nr) * static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(nk);
       if (progress) progress(done, total);
       cur_b = next_b;

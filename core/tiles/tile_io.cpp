@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 
 #include "storage/errors.hpp"
@@ -14,6 +15,12 @@ std::atomic<std::uint64_t> g_bytes_read{0};
 std::atomic<std::uint64_t> g_bytes_written{0};
 std::atomic<std::uint64_t> g_bytes_streamed{0};
 std::atomic<std::uint64_t> g_wait_nanoseconds{0};
+std::atomic<std::uint64_t> g_phase_nanoseconds[3] = {};  // indexed by Phase
+
+std::int64_t now_nanoseconds() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 /// The dense tile as a StridedRegion (bool: one byte per element, unpacked).
 StridedRegion tile_region(const void* data, DType dtype, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
@@ -98,6 +105,7 @@ void read_block(const Array& src, const Buffer::Lease& lease, const Block& block
                 DType dst_dtype, TileLayout layout) {
   check_block(src, block, ld, layout);
   if (block.nr == 0 || block.nc == 0) return;
+  PhaseTimer timer(Phase::Read);
   Oriented o = orient(src, block, layout);
   if (runs_are_contiguous(o.view, o.block, dst_dtype, lease.store().is_file())) {
     auto* out = static_cast<std::byte*>(dst);
@@ -129,6 +137,7 @@ void write_block(const Array& dst, const Buffer::Lease& lease, const Block& bloc
                  DType src_dtype, TileLayout layout) {
   check_block(dst, block, ld, layout);
   if (block.nr == 0 || block.nc == 0) return;
+  PhaseTimer timer(Phase::Write);
   Oriented o = orient(dst, block, layout);
   if (runs_are_contiguous(o.view, o.block, src_dtype, lease.store().is_file())) {
     auto* in = static_cast<const std::byte*>(src);
@@ -201,6 +210,7 @@ std::byte* band_in_window(const Array& a, const Buffer::Lease& lease, std::int64
 void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr, std::byte* window,
                ByteStore::CachedSpans cached) {
   check_block(src, Block{r0, nr, 0, src.cols()}, src.cols(), TileLayout::RowMajor);
+  PhaseTimer timer(Phase::Read);
   const std::size_t n = band_bytes(src, nr);
   lease.store().read_window(band_offset(src, r0), n, window, cached);
   g_bytes_read += n;
@@ -210,6 +220,7 @@ void read_band(const Array& src, const Buffer::Lease& lease, std::int64_t r0, st
 void write_band(const Array& dst, const Buffer::Lease& lease, std::int64_t r0, std::int64_t nr,
                 const std::byte* window) {
   check_block(dst, Block{r0, nr, 0, dst.cols()}, dst.cols(), TileLayout::RowMajor);
+  PhaseTimer timer(Phase::Write);
   const std::size_t n = band_bytes(dst, nr);
   lease.store().write_window(band_offset(dst, r0), n, window);
   g_bytes_written += n;
@@ -217,8 +228,22 @@ void write_band(const Array& dst, const Buffer::Lease& lease, std::int64_t r0, s
 }
 
 TileIoStats tile_io_stats() noexcept {
-  return TileIoStats{g_bytes_read.load(), g_bytes_written.load(), g_bytes_streamed.load(),
-                     double(g_wait_nanoseconds.load()) * 1e-9};
+  auto seconds = [](const std::atomic<std::uint64_t>& ns) { return double(ns.load()) * 1e-9; };
+  TileIoStats s;
+  s.bytes_read = g_bytes_read.load();
+  s.bytes_written = g_bytes_written.load();
+  s.bytes_streamed = g_bytes_streamed.load();
+  s.wait_seconds = seconds(g_wait_nanoseconds);
+  s.read_seconds = seconds(g_phase_nanoseconds[int(Phase::Read)]);
+  s.write_seconds = seconds(g_phase_nanoseconds[int(Phase::Write)]);
+  s.compute_seconds = seconds(g_phase_nanoseconds[int(Phase::Compute)]);
+  return s;
+}
+
+PhaseTimer::PhaseTimer(Phase phase) noexcept : phase_(phase), start_nanoseconds_(now_nanoseconds()) {}
+
+PhaseTimer::~PhaseTimer() {
+  g_phase_nanoseconds[int(phase_)] += static_cast<std::uint64_t>(now_nanoseconds() - start_nanoseconds_);
 }
 
 void add_io_wait(double seconds) noexcept { g_wait_nanoseconds += static_cast<std::uint64_t>(seconds * 1e9); }

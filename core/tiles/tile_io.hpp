@@ -99,6 +99,28 @@ struct TileIoStats {
   std::uint64_t bytes_written = 0;  ///< written to file-backed buffers
   std::uint64_t bytes_streamed = 0; ///< the part of both moved as whole-row bands (read_band/write_band)
   double wait_seconds = 0;          ///< kernel time spent waiting for tile reads/write-backs (I/O not hidden)
+  // The phase profile of the out-of-core kernels (benchmarks/ooc_profile.py): where their time goes.
+  double read_seconds = 0;     ///< time inside read_block/read_band (on I/O workers: hidden unless waited for)
+  double write_seconds = 0;    ///< time inside write_block/write_band
+  double compute_seconds = 0;  ///< time inside tile products and factorisations on the compute thread
+};
+
+/// \brief The phases a kernel's time is counted in (see TileIoStats).
+enum class Phase { Read, Write, Compute };
+
+/// \brief Count the lifetime of this object as time spent in `phase` (process-wide, thread-safe).
+///
+/// Two clock reads per scope: meant for whole tile transfers and tile products, never per element.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(Phase phase) noexcept;
+  ~PhaseTimer();
+  PhaseTimer(const PhaseTimer&) = delete;
+  PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+ private:
+  Phase phase_;
+  std::int64_t start_nanoseconds_;
 };
 
 /// \brief Add `seconds` a kernel waited for its I/O worker to the process-wide counter. Thread-safe.

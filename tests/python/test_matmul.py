@@ -311,10 +311,27 @@ def test_streamed_plan_matches_numpy(sides, mib, result_storage, budget):
     assert (pa.storage, pb.storage, result.storage) == (left, right.split(".")[0], result_storage)
     # A is read once, C written once, B read at least once (once per band of A, less the snake's reuse).
     once = sum(x.nbytes for x, where in ((a, left), (b, right), (result, result_storage)) if where == "file")
-    b_bands = (m + 255) // 256
+    b_bands = (m + 127) // 128  # bands are at least 128 rows high
     assert once <= moved <= once + (b_bands - 1) * (b.nbytes if right == "file" else 0)
     if left == "file" and right == "file":
         assert moved > once  # B was re-read
+    assert_eq(result, a @ b)
+
+
+def test_small_budgets_stream_thin_bands_rather_than_short_blocks(budget):
+    # 1000 x 1024 @ 1024 x 1024 float64, all files (8 MiB each), 9.5 MiB budget: B's bands of 512 or 384
+    # rows leave no room for 128-row bands of A and C, bands of 256 do (about 150 rows each).
+    rng = np.random.default_rng(46)
+    a, b = rng.random((1000, 1024)), rng.random((1024, 1024))
+    pa, pb = _file(a), _file(b)
+    budget(19 << 19)
+    before = _streamed_bytes()
+    result = pa @ pb
+    moved = _streamed_bytes() - before
+    # p bands of A read B's 4 bands p times, less the p - 1 the snake order reuses: 5 to 8 bands of
+    # A (thin ones; 4 would be 250 rows) read between 16 and 25 bands of B.
+    b_reads = (moved - a.nbytes - result.nbytes) / (b.nbytes / 4)
+    assert result.storage == "file" and 16 <= b_reads <= 25
     assert_eq(result, a @ b)
 
 
