@@ -81,27 +81,33 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
   for (std::int64_t J = 0; J < panels; ++J) {
     const std::int64_t J0 = lu.panel_begin(J), w = lu.panel_end(J) - J0;
     T* Y = ybuf[J % 2].as<T>();
-    if (written[J % 2].valid()) written[J % 2].get();  // block J - 2 is on disk: reuse its buffer
+    tiles::await_io(written[J % 2]);  // block J - 2 is on disk: reuse its buffer
     std::fill(Y, Y + n * w, T(0));
     for (std::int64_t c = 0; c < w; ++c) Y[c * n + J0 + c] = T(1);
     for (std::int64_t I = J; I < panels; ++I) {  // forward: L Y = E_J
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
       const T* L = stream.next();
-      detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
-        T* Yc = Y + c0 * n;
-        lapack::trsm<T>('L', 'L', 'N', 'U', wi, c1 - c0, T(1), L, n - I0, Yc + I0, n);
-        lapack::gemm<T>('N', 'N', n - I1, c1 - c0, wi, T(-1), L + wi, n - I0, Yc + I0, n, T(1), Yc + I1, n);
-      });
+      {
+        tiles::PhaseTimer compute(tiles::Phase::Compute);
+        detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+          T* Yc = Y + c0 * n;
+          lapack::trsm<T>('L', 'L', 'N', 'U', wi, c1 - c0, T(1), L, n - I0, Yc + I0, n);
+          lapack::gemm<T>('N', 'N', n - I1, c1 - c0, wi, T(-1), L + wi, n - I0, Yc + I0, n, T(1), Yc + I1, n);
+        });
+      }
       progress.add(double(wi) * wi * w + 2.0 * (n - I1) * w * wi);
     }
     for (std::int64_t I = panels - 1; I >= 0; --I) {  // backward: U Z = Y
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
       const T* U = stream.next();  // rows 0:I1 of panel I, leading dimension I1
-      detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
-        T* Yc = Y + c0 * n;
-        lapack::trsm<T>('L', 'U', 'N', 'N', wi, c1 - c0, T(1), U + I0, I1, Yc + I0, n);
-        lapack::gemm<T>('N', 'N', I0, c1 - c0, wi, T(-1), U, I1, Yc + I0, n, T(1), Yc, n);
-      });
+      {
+        tiles::PhaseTimer compute(tiles::Phase::Compute);
+        detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+          T* Yc = Y + c0 * n;
+          lapack::trsm<T>('L', 'U', 'N', 'N', wi, c1 - c0, T(1), U + I0, I1, Yc + I0, n);
+          lapack::gemm<T>('N', 'N', I0, c1 - c0, wi, T(-1), U, I1, Yc + I0, n, T(1), Yc, n);
+        });
+      }
       progress.add(double(wi) * wi * w + 2.0 * I0 * w * wi);
     }
     const std::int64_t* rows = p.data() + J0;
@@ -114,9 +120,7 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
       }
     });
   }
-  for (auto& done : written) {
-    if (done.valid()) done.get();
-  }
+  for (auto& done : written) tiles::await_io(done);
   progress.finish();
   return result;
 }

@@ -81,7 +81,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
   for (std::int64_t J = 0; J < panel_count(); ++J) {
     const std::int64_t J0 = panel_begin(J), J1 = panel_end(J), w = J1 - J0;
     T* A = work[J % 2].as<T>();  // the working panel M(:, J0:J1), column-major, leading dimension N
-    if (J >= 2) written_[J - 2].get();  // its buffer is free again (rethrows a failed write)
+    if (J >= 2) tiles::await_io(written_[J - 2]);  // its buffer is free again (rethrows a failed write)
     // 1. A_J = M(:, J) = rows J0:J1 of the input, then every interchange chosen so far.
     tiles::read_block(a, input, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
     apply_interchanges(A, N, w, 0, pivots_, 0, J0);
@@ -94,11 +94,14 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
       for (std::int64_t K = 0; K < J; ++K) {
         const std::int64_t K0 = panel_begin(K), K1 = panel_end(K), wk = K1 - K0, ld = N - K0;
         const T* L = stream.next();  // rows K0:N of panel K: L_KK\U_KK on top, L_{K1:N,K} below
-        detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
-          T* Ac = A + c0 * N;  // columns c0:c1 of the working panel
-          lapack::trsm<T>('L', 'L', 'N', 'U', wk, c1 - c0, T(1), L, ld, Ac + K0, N);
-          lapack::gemm<T>('N', 'N', N - K1, c1 - c0, wk, T(-1), L + wk, ld, Ac + K0, N, T(1), Ac + K1, N);
-        });
+        {
+          tiles::PhaseTimer compute(tiles::Phase::Compute);
+          detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+            T* Ac = A + c0 * N;  // columns c0:c1 of the working panel
+            lapack::trsm<T>('L', 'L', 'N', 'U', wk, c1 - c0, T(1), L, ld, Ac + K0, N);
+            lapack::gemm<T>('N', 'N', N - K1, c1 - c0, wk, T(-1), L + wk, ld, Ac + K0, N, T(1), Ac + K1, N);
+          });
+        }
         progress.add(trsm_flops(wk, w) + gemm_flops(N - K1, w, wk));
       }
     }
@@ -109,6 +112,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
       // One BLAS thread: a tall getrf is a long chain of small steps whose thread handshakes cost
       // more than the second core gives back (the panel holds ~b / 4N of the flops).
       SingleThreadedBlas one_thread;
+      tiles::PhaseTimer compute(tiles::Phase::Compute);
       info = lapack::getrf(static_cast<int>(N - J0), static_cast<int>(w), A + J0, static_cast<int>(N), ipiv.data());
     }
     if (info > 0) {
@@ -130,9 +134,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
       tiles::write_block(*f, *out, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
     }).share();
   }
-  for (auto& done : written_) {
-    if (done.valid()) done.get();
-  }
+  for (auto& done : written_) tiles::await_io(done);
 }
 
 template <class T>
@@ -175,7 +177,7 @@ void PanelStream<T>::submit(std::size_t i) {
 template <class T>
 T* PanelStream<T>::next() {
   const std::size_t i = next_++;
-  pending_[i % 2].get();  // rethrows an I/O error of the read
+  tiles::await_io(pending_[i % 2]);  // rethrows an I/O error of the read
   if (i + 1 < reads_.size()) submit(i + 1);
   return buffers_[i % 2];
 }

@@ -62,13 +62,28 @@ IoWorker::~IoWorker() = default;
 
 std::future<void> IoWorker::submit(std::function<void()> job) { return impl_->submit(std::move(job)); }
 
+namespace {
+
+/// Wait for `job` to be ready, adding the time waited (if any) to the I/O-wait counter.
+template <class Future>
+void wait_counted(const Future& job) {
+  if (job.wait_for(std::chrono::seconds(0)) == std::future_status::ready) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  job.wait();
+  add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+}  // namespace
+
 void await_io(std::future<void>& job) {
   if (!job.valid()) return;
-  if (job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    const auto t0 = std::chrono::steady_clock::now();
-    job.wait();
-    add_io_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
+  wait_counted(job);
+  job.get();
+}
+
+void await_io(const std::shared_future<void>& job) {
+  if (!job.valid()) return;
+  wait_counted(job);
   job.get();
 }
 

@@ -36,4 +36,7 @@ class IoWorker {
 ///        time spent waiting as I/O the pipeline did not hide (tile_io_stats().wait_seconds).
 void await_io(std::future<void>& job);
 
+/// \brief The same for a shared job (which stays valid for its other waiters).
+void await_io(const std::shared_future<void>& job);
+
 }  // namespace pycauset::tiles
