@@ -5,6 +5,8 @@
 #include <complex>
 #include <utility>
 
+#include <tbb/task_group.h>
+
 #include "core/governor.hpp"
 #include "core/threads.hpp"
 #include "core/kernels/lu_blas_internal.hpp"
@@ -60,17 +62,60 @@ OocLu<T>::OocLu(const Array& a, std::int64_t panel_width, detail::ProgressCounte
   factor(a, progress, stop_on_singular);
 }
 
+namespace {
+
+/// Update the working panel A (columns [0, w), leading dimension N) by factored panel K, whose rows
+/// K0:N (unit L_KK with U_KK above its diagonal on top, L_{K1:N,K} below) are at L, leading dimension
+/// ld: U_KJ = L_KK^{-1} A_KJ, then A_{K1:N,J} -= L_{K1:N,K} U_KJ. Both cores, by column ranges.
+template <class T>
+void update_by_panel(T* A, std::int64_t N, std::int64_t w, const T* L, std::int64_t ld, std::int64_t K0,
+                     std::int64_t K1, detail::ProgressCounter& progress) {
+  const std::int64_t wk = K1 - K0;
+  {
+    tiles::PhaseTimer compute(tiles::Phase::Compute);
+    detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
+      T* Ac = A + c0 * N;  // columns c0:c1 of the working panel
+      lapack::trsm<T>('L', 'L', 'N', 'U', wk, c1 - c0, T(1), L, ld, Ac + K0, N);
+      lapack::gemm<T>('N', 'N', N - K1, c1 - c0, wk, T(-1), L + wk, ld, Ac + K0, N, T(1), Ac + K1, N);
+    });
+  }
+  progress.add(trsm_flops(wk, w) + gemm_flops(N - K1, w, wk));
+}
+
+}  // namespace
+
+template <class T>
+void OocLu<T>::load_panel(const Array& a, const Buffer::Lease& input, std::int64_t J, T* A) const {
+  const std::int64_t J0 = panel_begin(J), w = panel_end(J) - J0;
+  tiles::read_block(a, input, tiles::Block{J0, w, 0, n_}, A, n_, dtype_traits<T>::id, tiles::TileLayout::RowMajor);
+  apply_interchanges(A, n_, w, 0, pivots_, 0, factored_);
+}
+
+template <class T>
+void OocLu<T>::update_from_file(T* A, std::int64_t J, std::int64_t panels, T* stream0, T* stream1,
+                                tiles::IoWorker& reader, detail::ProgressCounter& progress) const {
+  if (panels == 0) return;
+  std::vector<typename PanelStream<T>::Read> reads;
+  for (std::int64_t K = 0; K < panels; ++K) reads.push_back({K, panel_begin(K), n_});
+  PanelStream<T> stream(*this, std::move(reads), stream0, stream1, reader);
+  const std::int64_t w = panel_end(J) - panel_begin(J);
+  for (std::int64_t K = 0; K < panels; ++K) {
+    const std::int64_t K0 = panel_begin(K);
+    update_by_panel(A, n_, w, stream.next(), n_ - K0, K0, panel_end(K), progress);
+  }
+}
+
 template <class T>
 void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool stop_on_singular) {
   const DType dt = dtype_traits<T>::id;
-  const std::int64_t N = n_;
+  const std::int64_t N = n_, P = panel_count();
   auto& gov = MemoryGovernor::instance();
   factor_ = Array::zeros(dt, 2, N, N, Placement::File);
-  written_.assign(panel_count(), {});
+  written_.assign(P, {});
   Buffer::Lease input = Buffer::lease(a.buffer());
   Buffer::Lease output = Buffer::lease(factor_.buffer());
   const std::size_t panel_bytes = static_cast<std::size_t>(N) * b_ * sizeof(T);
-  // Two working panels alternate so that panel J is written behind while panel J + 1 is computed.
+  // Two working panels: J is factored (then written behind) while J + 1 is loaded and updated.
   PooledBuffer work[2] = {gov.acquire_tile(panel_bytes), gov.acquire_tile(panel_bytes)};
   PooledBuffer stream0 = gov.acquire_tile(panel_bytes);
   PooledBuffer stream1 = gov.acquire_tile(panel_bytes);
@@ -78,42 +123,46 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
   // Declared after the buffers: destroyed first, so no job outlives the memory it uses.
   tiles::IoWorker reader, writer;
 
-  for (std::int64_t J = 0; J < panel_count(); ++J) {
+  load_panel(a, input, 0, work[0].as<T>());
+  for (std::int64_t J = 0; J < P; ++J) {
     const std::int64_t J0 = panel_begin(J), J1 = panel_end(J), w = J1 - J0;
     T* A = work[J % 2].as<T>();  // the working panel M(:, J0:J1), column-major, leading dimension N
-    if (J >= 2) tiles::await_io(written_[J - 2]);  // its buffer is free again (rethrows a failed write)
-    // 1. A_J = M(:, J) = rows J0:J1 of the input, then every interchange chosen so far.
-    tiles::read_block(a, input, tiles::Block{J0, w, 0, N}, A, N, dt, tiles::TileLayout::RowMajor);
-    apply_interchanges(A, N, w, 0, pivots_, 0, J0);
-
-    // 2. Left-looking update by every earlier panel K: U_KJ = L_KK^{-1} A_KJ, A_{K1:,J} -= L_{K1:,K} U_KJ.
+    // 1. A holds M(:, J) with the interchanges of panels < J - 1, updated by panels < J - 1 (the
+    //    look-ahead below). Finish it: panel J - 1's interchanges, then its update, from memory.
     if (J > 0) {
-      std::vector<typename PanelStream<T>::Read> reads;
-      for (std::int64_t K = 0; K < J; ++K) reads.push_back({K, panel_begin(K), N});
-      PanelStream<T> stream(*this, std::move(reads), stream0.as<T>(), stream1.as<T>(), reader);
-      for (std::int64_t K = 0; K < J; ++K) {
-        const std::int64_t K0 = panel_begin(K), K1 = panel_end(K), wk = K1 - K0, ld = N - K0;
-        const T* L = stream.next();  // rows K0:N of panel K: L_KK\U_KK on top, L_{K1:N,K} below
-        {
-          tiles::PhaseTimer compute(tiles::Phase::Compute);
-          detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
-            T* Ac = A + c0 * N;  // columns c0:c1 of the working panel
-            lapack::trsm<T>('L', 'L', 'N', 'U', wk, c1 - c0, T(1), L, ld, Ac + K0, N);
-            lapack::gemm<T>('N', 'N', N - K1, c1 - c0, wk, T(-1), L + wk, ld, Ac + K0, N, T(1), Ac + K1, N);
-          });
-        }
-        progress.add(trsm_flops(wk, w) + gemm_flops(N - K1, w, wk));
-      }
+      const std::int64_t K0 = panel_begin(J - 1);
+      apply_interchanges(A, N, w, 0, pivots_, K0, J0);
+      update_by_panel(A, N, w, work[(J - 1) % 2].as<T>() + K0, N, K0, J0, progress);
     }
-
-    // 3. Factor the tall panel over all remaining rows: pivots may come from any row below J0.
-    int info;
-    {
-      // One BLAS thread: a tall getrf is a long chain of small steps whose thread handshakes cost
-      // more than the second core gives back (the panel holds ~b / 4N of the flops).
-      SingleThreadedBlas one_thread;
-      tiles::PhaseTimer compute(tiles::Phase::Compute);
+    // 2. Factor the tall panel over all remaining rows (pivots may come from any row below J0) on one
+    //    core, while the other loads panel J + 1 and updates it by panels < J from the file
+    //    (look-ahead). Row interchanges and these updates commute (the update's rows of L are
+    //    interchanged with them), so panel J's interchanges can wait for step 1 of the next round.
+    int info = 0;
+    auto factor_panel = [&] {
       info = lapack::getrf(static_cast<int>(N - J0), static_cast<int>(w), A + J0, static_cast<int>(N), ipiv.data());
+    };
+    {
+      // One BLAS thread per task: a tall getrf is a long chain of small steps whose thread handshakes
+      // cost more than the second core gives back; the look-ahead splits its own work by columns.
+      SingleThreadedBlas one_thread_each;
+      if (J + 1 < P) {
+        T* next = work[(J + 1) % 2].as<T>();
+        tbb::task_group panel;
+        panel.run(factor_panel);
+        try {
+          if (J > 0) tiles::await_io(written_[J - 1]);  // `next` held panel J - 1
+          load_panel(a, input, J + 1, next);
+          update_from_file(next, J + 1, J, stream0.as<T>(), stream1.as<T>(), reader, progress);
+        } catch (...) {
+          panel.wait();  // the task uses this frame
+          throw;
+        }
+        panel.wait();
+      } else {
+        tiles::PhaseTimer compute(tiles::Phase::Compute);  // (overlapped, the getrf is not the compute thread's time)
+        factor_panel();
+      }
     }
     if (info > 0) {
       singular_ = true;
@@ -126,7 +175,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
     factored_ = J1;
     progress.add(getrf_flops(N - J0, w));
 
-    // 4. Store the panel behind the computation (one contiguous run of the factor file); a later
+    // 3. Store the panel behind the computation (one contiguous run of the factor file); a later
     //    read of this panel waits for it (read_panel).
     const Array* f = &factor_;
     const Buffer::Lease* out = &output;

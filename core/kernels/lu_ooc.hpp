@@ -35,8 +35,13 @@ std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers);
 /// Interchanges of later panels are applied lazily to an earlier panel's L rows when it is read
 /// (read_panel), so nothing already on disk is rewritten.
 ///
-/// Memory: 4 panels of N x b elements (two working panels, one written behind while the other is
-/// computed, and two streamed panels, double-buffered) plus
+/// Look-ahead: step 3 runs on one core (a tall getrf is a chain of small steps) while the other
+/// core does steps 1-2 of panel J + 1 for every K < J; the update by K = J then comes from memory.
+/// Row interchanges commute with these updates (they swap the rows of L_{K1:N,K} with those of
+/// A_{K1:N,J+1}), so panel J's interchanges are applied to panel J + 1 after its getrf.
+///
+/// Memory: 4 panels of N x b elements (two working panels: J factored and written behind while
+/// J + 1 is loaded and updated; two streamed panels, double-buffered) plus
 /// O(N) pivots and diagonal; b comes from MemoryGovernor::tile_budget. I/O: the input is read once
 /// (N^2), the factor written once (N^2) and read about N^3 / (3 b) elements in the left-looking loop.
 template <class T>
@@ -71,6 +76,11 @@ class OocLu {
 
  private:
   void factor(const Array& a, detail::ProgressCounter& progress, bool stop_on_singular);
+  /// Read panel J of the input into A (column-major, leading dimension N) with the interchanges known.
+  void load_panel(const Array& a, const Buffer::Lease& input, std::int64_t J, T* A) const;
+  /// Update the working panel J (in A) by factored panels [0, panels), streamed from the factor file.
+  void update_from_file(T* A, std::int64_t J, std::int64_t panels, T* stream0, T* stream1, tiles::IoWorker& reader,
+                        detail::ProgressCounter& progress) const;
 
   std::int64_t n_ = 0, b_ = 1;
   Array factor_;              // N x N spill array holding M's factors column-major (row i = column i of M)
