@@ -37,13 +37,14 @@ bool use_direct_path(LinalgMethod method, std::uint64_t direct_bytes);
 
 namespace detail {
 
-/// \brief Call f(c0, c1) on a split of the columns [0, cols) into 1-4 ranges per thread, in
-///        parallel (TBB), with single-threaded BLAS inside each call.
+/// \brief Call f(c0, c1) on a split of the columns [0, cols) into 1-4 ranges per thread (the same
+///        number for every thread, ~256 columns or wider), in parallel (TBB), with single-threaded
+///        BLAS inside each call.
 ///
 /// Why: the triangular solves and updates of the blocked algorithms are independent per column,
 /// so splitting the right-hand columns gives each core one large BLAS call with no handshakes
 /// inside it; OpenBLAS's own threading synchronises several times per call, which costs dearly on
-/// a loaded machine. Ranges are at least 32 (preferably 128) columns wide; with one thread or
+/// a loaded machine. Ranges are at least 32 (preferably 256) columns wide; with one thread or
 /// too few columns f runs once on the caller with BLAS threads as configured.
 void for_column_ranges(std::int64_t cols, const std::function<void(std::int64_t, std::int64_t)>& f);
 
