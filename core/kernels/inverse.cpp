@@ -60,7 +60,7 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
   const std::int64_t b = lu.panel_width(), panels = lu.panel_count();
   const std::size_t panel_bytes = static_cast<std::size_t>(n) * b * sizeof(T);
   PooledBuffer ybuf[2] = {gov.acquire_tile(panel_bytes), gov.acquire_tile(panel_bytes)};
-  PooledBuffer s0 = gov.acquire_tile(panel_bytes), s1 = gov.acquire_tile(panel_bytes);
+  PooledBuffer s0 = gov.acquire_tile(lu.stream_window_bytes()), s1 = gov.acquire_tile(lu.stream_window_bytes());
   // The result is placed after the panels are on loan (the LU's, reused from the pool): it goes to RAM
   // only if it fits beside them. Placed first, it took the room the pool's cached panels were counted
   // in, and the panels were then mapped afresh on top of it: up to twice the budget.
@@ -76,7 +76,7 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
   // Declared after the buffers: destroyed first, so no job outlives the memory it uses.
   tiles::IoWorker reader, writer;
   std::future<void> written[2];
-  PanelStream<T> stream(lu, std::move(reads), s0.as<T>(), s1.as<T>(), reader);
+  PanelStream<T> stream(lu, std::move(reads), s0.data(), s1.data(), reader);
 
   for (std::int64_t J = 0; J < panels; ++J) {
     const std::int64_t J0 = lu.panel_begin(J), w = lu.panel_end(J) - J0;
@@ -86,26 +86,26 @@ Array inverse_ooc(const Array& input, const ProgressFn& fn) {
     for (std::int64_t c = 0; c < w; ++c) Y[c * n + J0 + c] = T(1);
     for (std::int64_t I = J; I < panels; ++I) {  // forward: L Y = E_J
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
-      const T* L = stream.next();
+      const T* L = stream.next();  // rows I0:N of panel I, leading dimension n
       {
         tiles::PhaseTimer compute(tiles::Phase::Compute);
         detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
           T* Yc = Y + c0 * n;
-          lapack::trsm<T>('L', 'L', 'N', 'U', wi, c1 - c0, T(1), L, n - I0, Yc + I0, n);
-          lapack::gemm<T>('N', 'N', n - I1, c1 - c0, wi, T(-1), L + wi, n - I0, Yc + I0, n, T(1), Yc + I1, n);
+          lapack::trsm<T>('L', 'L', 'N', 'U', wi, c1 - c0, T(1), L, n, Yc + I0, n);
+          lapack::gemm<T>('N', 'N', n - I1, c1 - c0, wi, T(-1), L + wi, n, Yc + I0, n, T(1), Yc + I1, n);
         });
       }
       progress.add(double(wi) * wi * w + 2.0 * (n - I1) * w * wi);
     }
     for (std::int64_t I = panels - 1; I >= 0; --I) {  // backward: U Z = Y
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
-      const T* U = stream.next();  // rows 0:I1 of panel I, leading dimension I1
+      const T* U = stream.next();  // rows 0:I1 of panel I, leading dimension n
       {
         tiles::PhaseTimer compute(tiles::Phase::Compute);
         detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
           T* Yc = Y + c0 * n;
-          lapack::trsm<T>('L', 'U', 'N', 'N', wi, c1 - c0, T(1), U + I0, I1, Yc + I0, n);
-          lapack::gemm<T>('N', 'N', I0, c1 - c0, wi, T(-1), U, I1, Yc + I0, n, T(1), Yc, n);
+          lapack::trsm<T>('L', 'U', 'N', 'N', wi, c1 - c0, T(1), U + I0, n, Yc + I0, n);
+          lapack::gemm<T>('N', 'N', I0, c1 - c0, wi, T(-1), U, n, Yc + I0, n, T(1), Yc, n);
         });
       }
       progress.add(double(wi) * wi * w + 2.0 * I0 * w * wi);

@@ -17,8 +17,13 @@ namespace pycauset {
 std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers) {
   if (n <= 0) return 1;
   const std::uint64_t per_column = static_cast<std::uint64_t>(buffers) * n * item;
-  const std::uint64_t budget = MemoryGovernor::instance().tile_budget(per_column * n);
-  const std::int64_t widest = std::clamp<std::int64_t>(static_cast<std::int64_t>(budget / per_column), 1, n);
+  // Per buffer beyond its n x b elements: a window's alignment slack (panel streams read whole rows
+  // unbuffered) and the pool's rounding up to its 64 KiB granule.
+  const std::uint64_t per_buffer = 2 * ByteStore::kWindowAlignment + 64 * 1024;
+  const std::uint64_t extra = static_cast<std::uint64_t>(buffers) * per_buffer;
+  const std::uint64_t budget = MemoryGovernor::instance().tile_budget(per_column * n + extra);
+  const std::uint64_t room = budget > extra ? budget - extra : 0;
+  const std::int64_t widest = std::clamp<std::int64_t>(static_cast<std::int64_t>(room / per_column), 1, n);
   // Balance the panels (no thin last panel): the fewest panels the budget allows, equally wide.
   const std::int64_t panels = (n + widest - 1) / widest;
   std::int64_t b = (n + panels - 1) / panels;
@@ -92,16 +97,16 @@ void OocLu<T>::load_panel(const Array& a, const Buffer::Lease& input, std::int64
 }
 
 template <class T>
-void OocLu<T>::update_from_file(T* A, std::int64_t J, std::int64_t panels, T* stream0, T* stream1,
+void OocLu<T>::update_from_file(T* A, std::int64_t J, std::int64_t panels, std::byte* window0, std::byte* window1,
                                 tiles::IoWorker& reader, detail::ProgressCounter& progress) const {
   if (panels == 0) return;
   std::vector<typename PanelStream<T>::Read> reads;
   for (std::int64_t K = 0; K < panels; ++K) reads.push_back({K, panel_begin(K), n_});
-  PanelStream<T> stream(*this, std::move(reads), stream0, stream1, reader);
+  PanelStream<T> stream(*this, std::move(reads), window0, window1, reader);
   const std::int64_t w = panel_end(J) - panel_begin(J);
   for (std::int64_t K = 0; K < panels; ++K) {
     const std::int64_t K0 = panel_begin(K);
-    update_by_panel(A, n_, w, stream.next(), n_ - K0, K0, panel_end(K), progress);
+    update_by_panel(A, n_, w, stream.next(), n_, K0, panel_end(K), progress);
   }
 }
 
@@ -117,8 +122,8 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
   const std::size_t panel_bytes = static_cast<std::size_t>(N) * b_ * sizeof(T);
   // Two working panels: J is factored (then written behind) while J + 1 is loaded and updated.
   PooledBuffer work[2] = {gov.acquire_tile(panel_bytes), gov.acquire_tile(panel_bytes)};
-  PooledBuffer stream0 = gov.acquire_tile(panel_bytes);
-  PooledBuffer stream1 = gov.acquire_tile(panel_bytes);
+  PooledBuffer window0 = gov.acquire_tile(stream_window_bytes());
+  PooledBuffer window1 = gov.acquire_tile(stream_window_bytes());
   std::vector<int> ipiv(b_);
   // Declared after the buffers: destroyed first, so no job outlives the memory it uses.
   tiles::IoWorker reader, writer;
@@ -153,7 +158,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
         try {
           if (J > 0) tiles::await_io(written_[J - 1]);  // `next` held panel J - 1
           load_panel(a, input, J + 1, next);
-          update_from_file(next, J + 1, J, stream0.as<T>(), stream1.as<T>(), reader, progress);
+          update_from_file(next, J + 1, J, window0.data(), window1.data(), reader, progress);
         } catch (...) {
           panel.wait();  // the task uses this frame
           throw;
@@ -187,29 +192,43 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
 }
 
 template <class T>
-void OocLu<T>::read_panel(std::int64_t k, std::int64_t r0, std::int64_t r1, T* dst) const {
-  const std::int64_t K0 = panel_begin(k), K1 = panel_end(k), w = K1 - K0, ld = r1 - r0;
-  if (k < static_cast<std::int64_t>(written_.size()) && written_[k].valid()) written_[k].wait();
-  Buffer::Lease lease = Buffer::lease(factor_.buffer());
-  // Row i of the factor array is column i of M, so rows [r0, r1) of panel k arrive column-major.
-  tiles::read_block(factor_, lease, tiles::Block{K0, w, r0, ld}, dst, ld, dtype_traits<T>::id,
-                    tiles::TileLayout::RowMajor);
-  // The panel was stored with interchanges [0, K1) applied; later ones touch only rows >= K1.
-  if (r1 > K1 && K1 < factored_) {
-    apply_interchanges(dst, ld, w, r0, pivots_, K1, factored_);
-  }
+std::size_t OocLu<T>::stream_window_bytes() const {
+  return tiles::band_window_bytes(factor_, b_);
 }
 
 template <class T>
-PanelStream<T>::PanelStream(const OocLu<T>& lu, std::vector<Read> reads, T* buffer0, T* buffer1,
+const T* OocLu<T>::read_panel(std::int64_t k, std::int64_t r0, std::int64_t r1, std::byte* window) const {
+  const std::int64_t K0 = panel_begin(k), K1 = panel_end(k), w = K1 - K0;
+  if (k < static_cast<std::int64_t>(written_.size()) && written_[k].valid()) written_[k].wait();
+  Buffer::Lease lease = Buffer::lease(factor_.buffer());
+  // Rows K0:K1 of the factor array are columns K0:K1 of M: they arrive column-major, ld = N.
+  T* panel;
+  if (2 * (r1 - r0) >= n_) {
+    // Most of each row is needed: read whole rows unbuffered (DMA, no CPU).
+    tiles::read_band(factor_, lease, K0, w, window);
+    panel = reinterpret_cast<T*>(tiles::band_in_window(factor_, lease, K0, window));
+  } else {
+    // A short part: whole rows would be mostly waste, and the BLAS work on it is short too, so the
+    // disk would set the pace; copy just [r0, r1) of each row through the page cache instead.
+    panel = reinterpret_cast<T*>(window);
+    tiles::read_block(factor_, lease, tiles::Block{K0, w, r0, r1 - r0}, panel + r0, n_, dtype_traits<T>::id,
+                      tiles::TileLayout::RowMajor);
+  }
+  // The panel was stored with interchanges [0, K1) applied; later ones touch only rows >= K1.
+  if (r1 > K1 && K1 < factored_) apply_interchanges(panel, n_, w, 0, pivots_, K1, factored_);
+  return panel + r0;
+}
+
+template <class T>
+PanelStream<T>::PanelStream(const OocLu<T>& lu, std::vector<Read> reads, std::byte* window0, std::byte* window1,
                             tiles::IoWorker& io)
-    : lu_(lu), reads_(std::move(reads)), buffers_{buffer0, buffer1}, io_(io) {
+    : lu_(lu), reads_(std::move(reads)), windows_{window0, window1}, io_(io) {
   if (!reads_.empty()) submit(0);
 }
 
 template <class T>
 PanelStream<T>::~PanelStream() {
-  // Never leave the worker writing into buffers the caller is about to release.
+  // Never leave the worker writing into windows the caller is about to release.
   for (auto& f : pending_) {
     if (f.valid()) f.wait();
   }
@@ -217,18 +236,20 @@ PanelStream<T>::~PanelStream() {
 
 template <class T>
 void PanelStream<T>::submit(std::size_t i) {
-  T* dst = buffers_[i % 2];
+  std::byte* window = windows_[i % 2];
+  const T** rows = &rows_[i % 2];
   const Read r = reads_[i];
   const OocLu<T>* lu = &lu_;
-  pending_[i % 2] = io_.submit([lu, dst, r] { lu->read_panel(r.panel, r.r0, r.r1, dst); });
+  pending_[i % 2] = io_.submit([lu, window, rows, r] { *rows = lu->read_panel(r.panel, r.r0, r.r1, window); });
 }
 
 template <class T>
-T* PanelStream<T>::next() {
+const T* PanelStream<T>::next() {
   const std::size_t i = next_++;
   tiles::await_io(pending_[i % 2]);  // rethrows an I/O error of the read
+  const T* rows = rows_[i % 2];
   if (i + 1 < reads_.size()) submit(i + 1);
-  return buffers_[i % 2];
+  return rows;
 }
 
 template class OocLu<float>;

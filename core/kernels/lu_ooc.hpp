@@ -12,8 +12,9 @@
 namespace pycauset {
 
 /// \brief Return the panel width b for out-of-core kernels of order n that hold `buffers` panels of
-///        n x b elements of `item` bytes at once: the largest b the governor's tile budget allows
-///        (at least 1, at most n; a multiple of 32 once it exceeds 64, to keep BLAS blocks aligned).
+///        n x b elements of `item` bytes at once: the largest b the governor's tile budget allows,
+///        counting each buffer's window slack and pool rounding (at least 1, at most n; a multiple of
+///        32 once it exceeds 64, to keep BLAS blocks aligned).
 std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers);
 
 /// \brief LU factorisation M = P L U of M = A^T for a square A that need not fit in memory.
@@ -67,20 +68,29 @@ class OocLu {
   /// \brief Return the diagonal of U.
   const std::vector<T>& diagonal() const noexcept { return diagonal_; }
 
-  /// \brief Read rows [r0, r1) of factor panel k into `dst` (column-major, leading dimension
-  ///        r1 - r0), applying the interchanges of later panels to its L rows.
+  /// \brief Read factor panel k into `window` and return where its row r0 is (column-major,
+  ///        leading dimension N), applying the interchanges of later panels to its L rows if the
+  ///        caller needs rows below the panel (r1 > its end).
   ///
-  /// Reads that include L rows below the panel must run to r1 = N (interchanges reach any row
-  /// below). Thread-safe for concurrent reads (used from the I/O worker).
-  void read_panel(std::int64_t k, std::int64_t r0, std::int64_t r1, T* dst) const;
+  /// When rows [r0, r1) are at least half of N, whole rows of the factor file are read (one
+  /// contiguous run, unbuffered where the file system allows: no page-cache copy on the CPU the BLAS
+  /// threads need); shorter parts are copied through the page cache (whole rows would be mostly
+  /// waste, and the disk would set the pace of the short BLAS work on them). A window holds
+  /// stream_window_bytes(). Reads that include L rows below the panel
+  /// must run to r1 = N (interchanges reach any row below). Thread-safe for concurrent reads (used
+  /// from the I/O worker).
+  const T* read_panel(std::int64_t k, std::int64_t r0, std::int64_t r1, std::byte* window) const;
+
+  /// \brief Return the bytes of a window that holds any panel for read_panel.
+  std::size_t stream_window_bytes() const;
 
  private:
   void factor(const Array& a, detail::ProgressCounter& progress, bool stop_on_singular);
   /// Read panel J of the input into A (column-major, leading dimension N) with the interchanges known.
   void load_panel(const Array& a, const Buffer::Lease& input, std::int64_t J, T* A) const;
   /// Update the working panel J (in A) by factored panels [0, panels), streamed from the factor file.
-  void update_from_file(T* A, std::int64_t J, std::int64_t panels, T* stream0, T* stream1, tiles::IoWorker& reader,
-                        detail::ProgressCounter& progress) const;
+  void update_from_file(T* A, std::int64_t J, std::int64_t panels, std::byte* window0, std::byte* window1,
+                        tiles::IoWorker& reader, detail::ProgressCounter& progress) const;
 
   std::int64_t n_ = 0, b_ = 1;
   Array factor_;              // N x N spill array holding M's factors column-major (row i = column i of M)
@@ -91,28 +101,30 @@ class OocLu {
   bool singular_ = false;
 };
 
-/// \brief A double-buffered sequence of factor panel reads: while BLAS works on one buffer, the
+/// \brief A double-buffered sequence of factor panel reads: while BLAS works on one window, the
 ///        I/O worker fills the other with the next panel.
 template <class T>
 class PanelStream {
  public:
-  /// \brief One read: rows [r0, r1) of panel `panel`.
+  /// \brief One read: rows [r0, r1) of panel `panel` are needed (see OocLu::read_panel).
   struct Read {
     std::int64_t panel, r0, r1;
   };
 
-  /// \brief Start reading reads[0] into buffers[0]. Buffers hold N x b elements each.
-  PanelStream(const OocLu<T>& lu, std::vector<Read> reads, T* buffer0, T* buffer1, tiles::IoWorker& io);
+  /// \brief Start reading reads[0] into window0. Windows hold lu.stream_window_bytes() each.
+  PanelStream(const OocLu<T>& lu, std::vector<Read> reads, std::byte* window0, std::byte* window1, tiles::IoWorker& io);
   ~PanelStream();
 
-  /// \brief Wait for the next read, queue the one after it, and return the filled buffer.
-  T* next();
+  /// \brief Wait for the next read, queue the one after it, and return where that read's row r0 is
+  ///        (column-major, leading dimension N).
+  const T* next();
 
  private:
   void submit(std::size_t i);
   const OocLu<T>& lu_;
   std::vector<Read> reads_;
-  T* buffers_[2];
+  std::byte* windows_[2];
+  const T* rows_[2] = {nullptr, nullptr};
   tiles::IoWorker& io_;
   std::future<void> pending_[2];
   std::size_t next_ = 0;

@@ -57,7 +57,7 @@ void solve_ooc(const Array& input, const Array& b, const Array& x, const Progres
   auto& gov = MemoryGovernor::instance();
   const std::size_t panel_bytes = static_cast<std::size_t>(n) * bw * sizeof(T);
   PooledBuffer ybuf = gov.acquire_tile(panel_bytes);
-  PooledBuffer s0 = gov.acquire_tile(panel_bytes), s1 = gov.acquire_tile(panel_bytes);
+  PooledBuffer s0 = gov.acquire_tile(lu.stream_window_bytes()), s1 = gov.acquire_tile(lu.stream_window_bytes());
   T* Y = ybuf.as<T>();
 
   const std::int64_t blocks = (k + bw - 1) / bw;
@@ -67,7 +67,7 @@ void solve_ooc(const Array& input, const Array& b, const Array& x, const Progres
     for (std::int64_t I = panels - 1; I >= 0; --I) reads.push_back({I, lu.panel_begin(I), n});
   }
   tiles::IoWorker io;
-  PanelStream<T> stream(lu, std::move(reads), s0.as<T>(), s1.as<T>(), io);
+  PanelStream<T> stream(lu, std::move(reads), s0.data(), s1.data(), io);
   Buffer::Lease lb = Buffer::lease(b.buffer());
   Buffer::Lease lx = Buffer::lease(x.buffer());
 
@@ -76,21 +76,21 @@ void solve_ooc(const Array& input, const Array& b, const Array& x, const Progres
     tiles::read_block(b, lb, Block{0, n, c0, w}, Y, n, dt, TileLayout::ColMajor);
     for (std::int64_t I = 0; I < panels; ++I) {  // forward: U^T Z = Y
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
-      const T* U = stream.next();  // rows 0:I1 of panel I, leading dimension I1
+      const T* U = stream.next();  // rows 0:I1 of panel I, leading dimension n
       detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
         T* Yc = Y + c0 * n;
-        lapack::gemm<T>('T', 'N', wi, c1 - c0, I0, T(-1), U, I1, Yc, n, T(1), Yc + I0, n);
-        lapack::trsm<T>('L', 'U', 'T', 'N', wi, c1 - c0, T(1), U + I0, I1, Yc + I0, n);
+        lapack::gemm<T>('T', 'N', wi, c1 - c0, I0, T(-1), U, n, Yc, n, T(1), Yc + I0, n);
+        lapack::trsm<T>('L', 'U', 'T', 'N', wi, c1 - c0, T(1), U + I0, n, Yc + I0, n);
       });
       progress.add(double(wi) * wi * w + 2.0 * I0 * w * wi);
     }
     for (std::int64_t I = panels - 1; I >= 0; --I) {  // backward: L^T W = Z
       const std::int64_t I0 = lu.panel_begin(I), I1 = lu.panel_end(I), wi = I1 - I0;
-      const T* L = stream.next();  // rows I0:N of panel I, leading dimension N - I0
+      const T* L = stream.next();  // rows I0:N of panel I, leading dimension n
       detail::for_column_ranges(w, [&](std::int64_t c0, std::int64_t c1) {
         T* Yc = Y + c0 * n;
-        lapack::gemm<T>('T', 'N', wi, c1 - c0, n - I1, T(-1), L + wi, n - I0, Yc + I1, n, T(1), Yc + I0, n);
-        lapack::trsm<T>('L', 'L', 'T', 'U', wi, c1 - c0, T(1), L, n - I0, Yc + I0, n);
+        lapack::gemm<T>('T', 'N', wi, c1 - c0, n - I1, T(-1), L + wi, n, Yc + I1, n, T(1), Yc + I0, n);
+        lapack::trsm<T>('L', 'L', 'T', 'U', wi, c1 - c0, T(1), L, n, Yc + I0, n);
       });
       progress.add(double(wi) * wi * w + 2.0 * (n - I1) * w * wi);
     }

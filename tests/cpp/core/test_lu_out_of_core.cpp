@@ -7,7 +7,9 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -167,7 +169,16 @@ template <class T>
 std::vector<T> read_factors(const OocLu<T>& lu) {
   const std::int64_t n = lu.order();
   std::vector<T> f(static_cast<std::size_t>(n * n));
-  for (std::int64_t k = 0; k < lu.panel_count(); ++k) lu.read_panel(k, 0, n, f.data() + lu.panel_begin(k) * n);
+  // read_panel fills a window aligned for unbuffered reads and returns where the panel is in it.
+  const std::size_t bytes = (lu.stream_window_bytes() + 4095) / 4096 * 4096;
+  std::unique_ptr<std::byte, decltype(&std::free)> window(static_cast<std::byte*>(std::aligned_alloc(4096, bytes)),
+                                                          &std::free);
+  CHECK(window != nullptr);
+  for (std::int64_t k = 0; k < lu.panel_count(); ++k) {
+    const T* panel = lu.read_panel(k, 0, n, window.get());  // column-major, leading dimension n
+    const std::int64_t w = lu.panel_end(k) - lu.panel_begin(k);
+    std::copy(panel, panel + w * n, f.data() + lu.panel_begin(k) * n);
+  }
   return f;
 }
 
