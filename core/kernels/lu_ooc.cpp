@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <complex>
+#include <optional>
 #include <utility>
 
 #include <tbb/task_group.h>
@@ -97,12 +98,8 @@ void OocLu<T>::load_panel(const Array& a, const Buffer::Lease& input, std::int64
 }
 
 template <class T>
-void OocLu<T>::update_from_file(T* A, std::int64_t J, std::int64_t panels, std::byte* window0, std::byte* window1,
-                                tiles::IoWorker& reader, detail::ProgressCounter& progress) const {
-  if (panels == 0) return;
-  std::vector<typename PanelStream<T>::Read> reads;
-  for (std::int64_t K = 0; K < panels; ++K) reads.push_back({K, panel_begin(K), n_});
-  PanelStream<T> stream(*this, std::move(reads), window0, window1, reader);
+void OocLu<T>::update_from_file(T* A, std::int64_t J, std::int64_t panels, PanelStream<T>& stream,
+                                detail::ProgressCounter& progress) const {
   const std::int64_t w = panel_end(J) - panel_begin(J);
   for (std::int64_t K = 0; K < panels; ++K) {
     const std::int64_t K0 = panel_begin(K);
@@ -132,6 +129,14 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
   for (std::int64_t J = 0; J < P; ++J) {
     const std::int64_t J0 = panel_begin(J), J1 = panel_end(J), w = J1 - J0;
     T* A = work[J % 2].as<T>();  // the working panel M(:, J0:J1), column-major, leading dimension N
+    // The look-ahead's reads (panels < J, for panel J + 1) start now, so that the first one arrives
+    // while step 1 computes instead of keeping the look-ahead waiting.
+    std::optional<PanelStream<T>> lookahead;
+    if (J > 0 && J + 1 < P) {
+      std::vector<typename PanelStream<T>::Read> reads;
+      for (std::int64_t K = 0; K < J; ++K) reads.push_back({K, panel_begin(K), N});
+      lookahead.emplace(*this, std::move(reads), window0.data(), window1.data(), reader);
+    }
     // 1. A holds M(:, J) with the interchanges of panels < J - 1, updated by panels < J - 1 (the
     //    look-ahead below). Finish it: panel J - 1's interchanges, then its update, from memory.
     if (J > 0) {
@@ -158,7 +163,7 @@ void OocLu<T>::factor(const Array& a, detail::ProgressCounter& progress, bool st
         try {
           if (J > 0) tiles::await_io(written_[J - 1]);  // `next` held panel J - 1
           load_panel(a, input, J + 1, next);
-          update_from_file(next, J + 1, J, window0.data(), window1.data(), reader, progress);
+          if (lookahead) update_from_file(next, J + 1, J, *lookahead, progress);
         } catch (...) {
           panel.wait();  // the task uses this frame
           throw;

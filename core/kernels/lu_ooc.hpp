@@ -46,6 +46,9 @@ std::int64_t ooc_panel_width(std::int64_t n, int item, int buffers);
 /// O(N) pivots and diagonal; b comes from MemoryGovernor::tile_budget. I/O: the input is read once
 /// (N^2), the factor written once (N^2) and read about N^3 / (3 b) elements in the left-looking loop.
 template <class T>
+class PanelStream;
+
+template <class T>
 class OocLu {
  public:
   /// \brief Factor `a` (square, dtype T already) into a governor-allocated spill file.
@@ -88,9 +91,9 @@ class OocLu {
   void factor(const Array& a, detail::ProgressCounter& progress, bool stop_on_singular);
   /// Read panel J of the input into A (column-major, leading dimension N) with the interchanges known.
   void load_panel(const Array& a, const Buffer::Lease& input, std::int64_t J, T* A) const;
-  /// Update the working panel J (in A) by factored panels [0, panels), streamed from the factor file.
-  void update_from_file(T* A, std::int64_t J, std::int64_t panels, std::byte* window0, std::byte* window1,
-                        tiles::IoWorker& reader, detail::ProgressCounter& progress) const;
+  /// Update the working panel J (in A) by factored panels [0, panels), read in order by `stream`.
+  void update_from_file(T* A, std::int64_t J, std::int64_t panels, PanelStream<T>& stream,
+                        detail::ProgressCounter& progress) const;
 
   std::int64_t n_ = 0, b_ = 1;
   Array factor_;              // N x N spill array holding M's factors column-major (row i = column i of M)
