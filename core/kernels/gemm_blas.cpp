@@ -58,6 +58,19 @@ void blas_product(std::int64_t m, std::int64_t n, std::int64_t k, const TileOper
   }
 }
 
+/// blas_product<T> as ranges of C's rows on TBB threads, one single-threaded call each (see
+/// blas_row_range_product).
+template <class T>
+void blas_product_by_row_ranges(std::int64_t m, std::int64_t n, std::int64_t k, const TileOperand& a,
+                                const TileOperand& b, void* c, std::int64_t ldc, bool accumulate) {
+  for_column_ranges(m, [&](std::int64_t r0, std::int64_t r1) {
+    // Row r0 of op(A): a row-major block moves down r0 rows, a column-major one along r0 elements.
+    const std::int64_t a_at = a.layout == TileLayout::RowMajor ? r0 * a.ld : r0;
+    const TileOperand rows{static_cast<const T*>(a.data) + a_at, a.layout, a.ld};
+    blas_product<T>(r1 - r0, n, k, rows, b, static_cast<T*>(c) + r0 * ldc, ldc, accumulate);
+  });
+}
+
 }  // namespace
 
 TileProduct blas_tile_product(DType dtype) noexcept {
@@ -70,15 +83,14 @@ TileProduct blas_tile_product(DType dtype) noexcept {
   }
 }
 
-void product_by_row_ranges(TileProduct product, std::int64_t m, std::int64_t n, std::int64_t k, const TileOperand& a,
-                           const TileOperand& b, void* c, std::int64_t ldc, bool accumulate, std::int64_t item) {
-  auto rows = [&](std::int64_t r0, std::int64_t r1) {
-    // Row r0 of op(A): a row-major block moves down r0 rows, a column-major one along r0 elements.
-    const std::int64_t a_at = a.layout == TileLayout::RowMajor ? r0 * a.ld : r0;
-    const TileOperand part{static_cast<const std::byte*>(a.data) + a_at * item, a.layout, a.ld};
-    product(r1 - r0, n, k, part, b, static_cast<std::byte*>(c) + r0 * ldc * item, ldc, accumulate);
-  };
-  for_column_ranges(m, rows);
+TileProduct blas_row_range_product(DType dtype) noexcept {
+  switch (dtype) {
+    case DType::Float32: return &blas_product_by_row_ranges<float>;
+    case DType::Float64: return &blas_product_by_row_ranges<double>;
+    case DType::Complex64: return &blas_product_by_row_ranges<std::complex<float>>;
+    case DType::Complex128: return &blas_product_by_row_ranges<std::complex<double>>;
+    default: return nullptr;
+  }
 }
 
 }  // namespace pycauset::detail

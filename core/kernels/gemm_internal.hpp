@@ -35,14 +35,15 @@ TileProduct blas_tile_product(DType dtype) noexcept;
 /// It requires B in RowMajor layout (the inner loop runs along rows of B and C).
 TileProduct integer_tile_product(DType dtype) noexcept;
 
-/// \brief Run `product` as independent ranges of C's rows in parallel, one single-threaded BLAS call
-///        each (the out-of-core plans' tile products; same arguments as TileProduct, `item` bytes).
+/// \brief Return blas_tile_product's product run as independent ranges of C's rows in parallel, one
+///        single-threaded BLAS call each (nullptr for the dtypes it has none for): the out-of-core
+///        plans' tile product.
 ///
 /// Why: OpenBLAS's own threads hand work to each other several times per call and spin while they
 /// wait; when the I/O worker takes a core for a moment, the other BLAS thread spins with it. Ranges
-/// pulled by TBB threads never wait for each other, so the I/O costs only the CPU it uses.
-void product_by_row_ranges(TileProduct product, std::int64_t m, std::int64_t n, std::int64_t k, const TileOperand& a,
-                           const TileOperand& b, void* c, std::int64_t ldc, bool accumulate, std::int64_t item);
+/// pulled by TBB threads never wait for each other, so the I/O costs only the CPU it uses. The
+/// direct path keeps one multi-threaded call: split, each thread would pack all of B again.
+TileProduct blas_row_range_product(DType dtype) noexcept;
 
 /// \brief Split `extent` into equal blocks of at most `limit`; return their size (no thin remainder block).
 std::int64_t balanced(std::int64_t extent, std::int64_t limit);

@@ -182,6 +182,10 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
                                                           (c_tiled ? m * n : 0));
   Plan plan{std::max<std::int64_t>(m, 1), std::max<std::int64_t>(n, 1), std::max<std::int64_t>(k, 1)};
   if (single > 0) {
+    // Out of core: BLAS tile products as row ranges (blas_row_range_product says why); the direct
+    // path below keeps its one multi-threaded call (measured 0.88-0.91x NumPy at N = 4096-8192 when
+    // split). The integer loop is TBB-parallel already.
+    if (!integer) product = blas_row_range_product(dtype);
     const std::uint64_t granted = MemoryGovernor::instance().tile_budget(single + 6 * kPoolGranule);
     const std::uint64_t overhead = std::min<std::uint64_t>(6 * kPoolGranule, granted / 4);
     // Too large for one tile: stream whole-row bands when the operands allow it (gemm_stream.cpp).
@@ -218,15 +222,6 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
   };
   auto id_a = [&](const Step& s) { return s.i * kb + s.p; };
   auto id_b = [&](const Step& s) { return s.p * nb + s.j; };
-  // Out of core, BLAS tile products run as row ranges on TBB threads (see product_by_row_ranges). The
-  // direct path's one product stays one multi-threaded call: split into ranges, each thread would
-  // pack all of B again (measured 0.88-0.91x NumPy at N = 4096-8192). The integer loop is TBB-parallel.
-  const bool in_ram = !A.tiled() && !B.tiled() && !c_tiled;
-  auto run_product = [&](std::int64_t pm, std::int64_t pn, std::int64_t pk, const TileOperand& ta,
-                         const TileOperand& tb, void* pc, std::int64_t ldc, bool accumulate) {
-    if (integer || in_ram) product(pm, pn, pk, ta, tb, pc, ldc, accumulate);
-    else product_by_row_ranges(product, pm, pn, pk, ta, tb, pc, ldc, accumulate, item);
-  };
   const std::size_t bytes_a = static_cast<std::size_t>(plan.bm * plan.bk * item);
   const std::size_t bytes_b = static_cast<std::size_t>(plan.bk * plan.bn * item);
   const std::size_t bytes_c = static_cast<std::size_t>(plan.bm * plan.bn * item);
@@ -270,7 +265,7 @@ void tiled_gemm(const Array& a, const Array& b, const Array& c, const GemmProgre
     const TileOperand tb = operand_view(B, bb, cur_b);
     {
       tiles::PhaseTimer timer(tiles::Phase::Compute);
-      run_product(cb.nr, cb.nc, ab.nc, ta, tb, c_data, ldc, !step.first_p);
+      product(cb.nr, cb.nc, ab.nc, ta, tb, c_data, ldc, !step.first_p);
     }
     if (c_tiled && step.last_p) {
       const Array* cp = &c;

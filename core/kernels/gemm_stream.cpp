@@ -129,13 +129,6 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
   A.band_rows = plan.bm, C.band_rows = plan.bm, B.band_rows = plan.bk;
 
   const std::int64_t mb = (m + plan.bm - 1) / plan.bm, kb = (k + plan.bk - 1) / plan.bk;
-  // BLAS tile products run as row ranges on TBB threads (see product_by_row_ranges); the integer
-  // loop (the one that needs row-major B) is TBB-parallel already.
-  auto run_product = [&](std::int64_t pm, std::int64_t pn, std::int64_t pk, const TileOperand& ta,
-                         const TileOperand& tb, void* pc, std::int64_t ldc, bool accumulate) {
-    if (b_row_major) product(pm, pn, pk, ta, tb, pc, ldc, accumulate);
-    else product_by_row_ranges(product, pm, pn, pk, ta, tb, pc, ldc, accumulate, item);
-  };
   const std::uint64_t total = static_cast<std::uint64_t>(m) * static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k);
   std::uint64_t done = 0;
   // Declared last: destroyed first, so queued jobs finish while windows and leases are alive.
@@ -173,7 +166,7 @@ bool streamed_gemm(const Array& a, const Array& b, const Array& c, const Buffer:
       const TileOperand tb = view_of(B, k0, 0, item, cur_b, p);
       {
         tiles::PhaseTimer timer(tiles::Phase::Compute);
-        run_product(nr, n, nk, ta, tb, c_data, ldc, q != 0);
+        product(nr, n, nk, ta, tb, c_data, ldc, q != 0);
       }
       done += static_cast<std::uint64_t>(nr) * static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(nk);
       if (progress) progress(done, total);
