@@ -1,10 +1,18 @@
-"""Machine and settings record attached to every benchmark result (CPU, RAM, BLAS, threads, budget)."""
+"""Machine and settings record attached to every benchmark result (CPU, RAM, BLAS, threads, budget), and
+the byte sizes the scripts take as settings ('256M')."""
 from __future__ import annotations
 
 import ctypes
 import os
 import platform
 import sys
+
+
+def parse_bytes(text: str) -> int:
+    """Bytes with an optional binary suffix K/M/G/T (case-insensitive): '256M' = 256·2^20."""
+    text = text.strip()
+    scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}.get(text[-1:].lower(), 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
 
 
 def _read(path: str) -> str | None:

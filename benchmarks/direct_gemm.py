@@ -25,14 +25,6 @@ import time
 from pathlib import Path
 
 
-def _parse_bytes(text: str) -> int:
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = text.strip().upper()
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
-
-
 def _rss_anon() -> int:
     with open("/proc/self/status") as f:
         for line in f:
@@ -149,7 +141,7 @@ def main(argv=None) -> int:
     if args.threads is not None:
         pc.set_num_threads(args.threads)
     sys.path.insert(0, str(Path(__file__).parent))
-    from _machine import machine_record
+    from _machine import machine_record, parse_bytes
 
     record = {
         "benchmark": "direct_gemm",
@@ -168,7 +160,7 @@ def main(argv=None) -> int:
               f"({result['numpy_gflops']:.1f} GFLOP/s), pycauset {result['pycauset_median_s'] * 1e3:.1f} ms "
               f"({result['pycauset_gflops']:.1f} GFLOP/s), ratio {result['ratio_numpy_over_pycauset']:.3f}", flush=True)
     if args.ooc:
-        result = _out_of_core(pc, np, args.ooc, _parse_bytes(args.budget), None)
+        result = _out_of_core(pc, np, args.ooc, parse_bytes(args.budget), None)
         # The in-RAM reference brackets the out-of-core run (the mean of the rate measured just before
         # and just after), so a change of machine load during the long run skews the ratio less.
         ref_n = args.sizes[-1] if args.sizes else 4096

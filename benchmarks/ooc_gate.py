@@ -36,17 +36,10 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 
 from _cgroup import cgroup_available, evict_from_page_cache, run_capped  # noqa: E402
-from _machine import format_machine, machine_record  # noqa: E402
+from _machine import format_machine, machine_record, parse_bytes  # noqa: E402
 
 _MIB = 2 ** 20
 _CHECK_LIMIT = 1e-10
-
-
-def _parse_bytes(text: str) -> int:
-    """Bytes with an optional binary suffix K/M/G/T (case-insensitive): '256M' = 256·2^20."""
-    text = text.strip()
-    scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}.get(text[-1:].lower(), 1)
-    return int(float(text[:-1] if scale > 1 else text) * scale)
 
 
 def _import_pycauset():
@@ -286,13 +279,13 @@ def _parse_configuration(text: str) -> tuple[int, int] | None:
     if text.strip().lower() in ("", "none", "0"):
         return None
     n, _, budget = text.partition(":")
-    return int(n), _parse_bytes(budget or "64M")
+    return int(n), parse_bytes(budget or "64M")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, help="matrix order N (default 8192; 1024 with --quick)")
-    ap.add_argument("--budget", type=_parse_bytes, help="memory budget in bytes, suffix K/M/G allowed (default 256M; 2M with --quick)")
+    ap.add_argument("--budget", type=parse_bytes, help="memory budget in bytes, suffix K/M/G allowed (default 256M; 2M with --quick)")
     ap.add_argument("--quick", action="store_true", help="tiny smoke run")
     ap.add_argument("--ops", default="matmul,inverse", help="comma-separated subset of matmul,inverse")
     ap.add_argument("--sides", default="numpy,pycauset", help="comma-separated subset of numpy,pycauset")

@@ -53,7 +53,7 @@ import numpy as np
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 
-from _machine import format_machine, machine_record, write_record  # noqa: E402
+from _machine import format_machine, machine_record, parse_bytes, write_record  # noqa: E402
 
 _MIB = 2 ** 20
 _RAM_LIMIT = 16 << 30   # budget of the in-RAM references: no spilling at any N this script is for
@@ -63,13 +63,6 @@ _CHECK_LIMIT = 1e-10
 SIDES = ("numpy", "pycauset_ram", "ooc")
 # issue 14's targets: (op, side compared with, target of that side's time / out-of-core time)
 TARGETS = (("matmul", "numpy", 0.95), ("inverse", "pycauset_ram", 0.9), ("inverse", "numpy", 1.4))
-
-
-def _parse_bytes(text: str) -> int:
-    """Bytes with an optional binary suffix K/M/G/T (case-insensitive): '256M' = 256·2^20."""
-    text = text.strip()
-    scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}.get(text[-1:].lower(), 1)
-    return int(float(text[:-1] if scale > 1 else text) * scale)
 
 
 def _make_inputs(pc, workdir: str, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -214,7 +207,7 @@ def _target_lines(summaries: dict) -> list[str]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, help="matrix order N (default 4096; 512 with --quick)")
-    ap.add_argument("--budget", type=_parse_bytes,
+    ap.add_argument("--budget", type=parse_bytes,
                     help="out-of-core memory budget, suffix K/M/G allowed (default 64M; 1M with --quick)")
     ap.add_argument("--ops", default="matmul,inverse", help="comma-separated subset of matmul,inverse")
     ap.add_argument("--repeats", type=int, help="runs of each side per op (default 3; 2 with --quick)")
